@@ -1,0 +1,2 @@
+export * from './feed-types.js';
+export * from './matcher/matcher-types.js';
