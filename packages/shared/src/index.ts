@@ -1,2 +1,3 @@
 export * from './feed-types.js';
-export * from './matcher/matcher-types.js';
+export * from './public-log-types.js';
+export * from './matcher/index.js';

@@ -1,0 +1,2 @@
+/** Filled in with the database template set-up. */
+export default function setup(): void {}
