@@ -1,0 +1,14 @@
+import type { Role } from '../db/schema.js';
+
+export const ROLES: readonly Role[] = ['admin', 'operator', 'approver', 'auditor', 'isp'];
+
+/** Who may do what, named once so routes read as policy. */
+export const CAN = {
+  manageUsers: ['admin'],
+  draft: ['operator'],
+  approve: ['approver'],
+  readDecisions: ['operator', 'approver', 'auditor', 'admin'],
+  readState: ['admin', 'operator', 'approver', 'auditor', 'isp'],
+  readAudit: ['auditor'],
+  readFeed: ['isp'],
+} as const satisfies Record<string, readonly Role[]>;

@@ -1,0 +1,29 @@
+/**
+ * Errors that mean "the database is not there right now" rather than "the request is wrong":
+ * refused or reset connections, a server shutting down, a pool that could not connect in time.
+ * They become 503 with Retry-After, and the transaction they interrupted wrote nothing.
+ */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up)
+  '08000', '08001', '08003', '08004', '08006', '08007', // connection exceptions
+  '53300', // too_many_connections
+]);
+
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH']);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.has(e.code) || UNAVAILABLE_NODE_CODES.has(e.code))) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return (
+    msg.includes('Connection terminated') ||
+    msg.includes('timeout exceeded when trying to connect') ||
+    msg.includes('Client has encountered a connection error') ||
+    msg.includes('terminating connection due to administrator command') ||
+    msg.includes('the database system is shutting down') ||
+    msg.includes('the database system is starting up')
+  );
+}

@@ -1,0 +1,154 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Every table of the register, in one place. Types follow what `pg` returns. */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** `date` columns are read as `YYYY-MM-DD` strings (see pg-types.ts): a date has no time zone. */
+type DateOnly = ColumnType<string, string, string>;
+/** int8 is read as a JS number (see pg-types.ts): our sequences stay far below 2^53. */
+type Int8 = ColumnType<number, number | string | bigint, number | string | bigint>;
+
+export type Role = 'admin' | 'operator' | 'approver' | 'auditor' | 'isp';
+
+export interface UsersTable {
+  id: Generated<string>;
+  name: string;
+  roles: Role[];
+  token_hash: Buffer;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Generated<Date>;
+  actor_id: string | null;
+  source_ip: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface LegalBasesTable {
+  id: Generated<string>;
+  kind: 'court_ruling' | 'prosecutor_recommendation' | 'ministry_order';
+  authority: string;
+  document_number: string;
+  issued_at: DateOnly;
+  effective_at: ColumnType<string | null, string | null, string | null>;
+  provisions: ColumnType<{ law: string; article: string }[], string, string>;
+  summary: string | null;
+  document_sha256: string | null;
+  document_url: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface ResourcesTable {
+  id: Generated<string>;
+  kind: 'domain' | 'domain_suffix' | 'url' | 'ip' | 'cidr';
+  value: string;
+  display: string;
+  host: string | null;
+  created_at: Generated<Date>;
+}
+
+export type DecisionStatus = 'pending_approval' | 'scheduled' | 'in_force' | 'ended' | 'rejected';
+export type EndReason = 'restored' | 'expired' | 'superseded';
+
+export interface DecisionsTable {
+  id: Generated<string>;
+  action: 'restrict' | 'suspend' | 'restore';
+  category: string;
+  legal_basis_id: string;
+  status: Generated<DecisionStatus>;
+  effective_from: Timestamp;
+  effective_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  note: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  approved_by: string | null;
+  approved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  rejected_by: string | null;
+  rejected_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  reject_reason: string | null;
+  ended_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  end_reason: EndReason | null;
+}
+
+export interface DecisionResourcesTable {
+  decision_id: string;
+  resource_id: string;
+  position: number;
+}
+
+export interface EnforcementPeriodsTable {
+  id: Generated<number>;
+  resource_id: string;
+  decision_id: string;
+  mode: 'restrict' | 'suspend';
+  starts_at: Timestamp;
+  ends_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  end_reason: EndReason | null;
+  ended_by_decision_id: string | null;
+}
+
+export interface PublicLogTable {
+  seq: Int8;
+  time: Timestamp;
+  op: 'add' | 'remove';
+  resource_id: string;
+  decision_id: string;
+  category: string;
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface PublicLogHeadTable {
+  id: number;
+  seq: Int8;
+  hash: string;
+}
+
+export interface LogCheckpointsTable {
+  seq: Int8;
+  hash: string;
+  time: Timestamp;
+  signature: string;
+  public_key: string;
+}
+
+export interface ServiceKeysTable {
+  name: string;
+  secret: string;
+  created_at: Generated<Date>;
+}
+
+export interface DB {
+  users: UsersTable;
+  audit_log: AuditLogTable;
+  legal_bases: LegalBasesTable;
+  resources: ResourcesTable;
+  decisions: DecisionsTable;
+  decision_resources: DecisionResourcesTable;
+  enforcement_periods: EnforcementPeriodsTable;
+  public_log: PublicLogTable;
+  public_log_head: PublicLogHeadTable;
+  log_checkpoints: LogCheckpointsTable;
+  service_keys: ServiceKeysTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type LegalBasisRow = Selectable<LegalBasesTable>;
+export type NewLegalBasis = Insertable<LegalBasesTable>;
+export type ResourceRow = Selectable<ResourcesTable>;
+export type DecisionRow = Selectable<DecisionsTable>;
+export type NewDecision = Insertable<DecisionsTable>;
+export type DecisionUpdate = Updateable<DecisionsTable>;
+export type EnforcementPeriodRow = Selectable<EnforcementPeriodsTable>;
+export type PublicLogRow = Selectable<PublicLogTable>;

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { migrateToLatest } from '@tizilim/migrations';
+import { openDatabase, type Database } from './db/database.js';
+import { buildApp } from './app.js';
+import type { RegisterConfig } from './config.js';
+import { bootstrapAdmin } from './domain/bootstrap-admin.js';
+import { DecisionScheduler } from './scheduler/decision-scheduler.js';
+
+export interface RunningRegister {
+  url: string;
+  database: Database;
+  close(): Promise<void>;
+}
+
+/** The whole register-api process: database, migrations, HTTP, scheduler; and its orderly stop. */
+export async function startRegister(config: RegisterConfig, logger: Logger): Promise<RunningRegister> {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'register'), poolSize: config.DB_POOL_SIZE });
+  logger.info({ database: database.kind }, 'database open');
+  database.onPoolError((err) => logger.warn({ err: { message: err.message } }, 'idle database connection lost'));
+  try {
+    await migrateToLatest(database.db as unknown as Kysely<unknown>);
+    await bootstrapAdmin(database.db, config.ADMIN_TOKEN, logger);
+    const app = await buildApp({ db: database.db, logger, trustProxy: config.TRUST_PROXY });
+    const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
+    const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+    scheduler.start();
+    return {
+      url: address,
+      database,
+      async close() {
+        await scheduler.stop();
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

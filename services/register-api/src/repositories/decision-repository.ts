@@ -1,0 +1,87 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, DecisionRow, DecisionStatus, NewDecision, ResourceRow } from '../db/schema.js';
+import { resourceView } from './resource-repository.js';
+
+type Conn = Kysely<DB> | Transaction<DB>;
+
+export async function insertDecision(trx: Transaction<DB>, decision: NewDecision, resourceIds: readonly string[]) {
+  const row = await trx.insertInto('decisions').values(decision).returningAll().executeTakeFirstOrThrow();
+  await trx
+    .insertInto('decision_resources')
+    .values(resourceIds.map((resource_id, position) => ({ decision_id: row.id, resource_id, position })))
+    .execute();
+  return row;
+}
+
+export async function findDecision(db: Conn, id: string) {
+  return db.selectFrom('decisions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks the decision row so concurrent approvals and rejections of it take turns. */
+export async function lockDecision(trx: Transaction<DB>, id: string) {
+  return trx.selectFrom('decisions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function decisionResources(db: Conn, decisionIds: readonly string[]): Promise<Map<string, ResourceRow[]>> {
+  const out = new Map<string, ResourceRow[]>();
+  if (decisionIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('decision_resources as dr')
+    .innerJoin('resources as r', 'r.id', 'dr.resource_id')
+    .selectAll('r')
+    .select('dr.decision_id')
+    .where('dr.decision_id', 'in', decisionIds)
+    .orderBy('dr.decision_id')
+    .orderBy('dr.position')
+    .execute();
+  for (const { decision_id, ...r } of rows) {
+    const list = out.get(decision_id) ?? [];
+    list.push(r);
+    out.set(decision_id, list);
+  }
+  return out;
+}
+
+export async function listDecisions(db: Conn, opts: { status?: DecisionStatus | undefined; limit: number; before?: { createdAt: Date; id: string } | undefined }) {
+  let q = db.selectFrom('decisions').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.before) {
+    const { createdAt, id } = opts.before;
+    q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+  }
+  return q.execute();
+}
+
+export async function countDecisionsByStatus(db: Conn) {
+  return db
+    .selectFrom('decisions')
+    .select(['status', sql<number>`count(*)::int`.as('n')])
+    .groupBy('status')
+    .execute();
+}
+
+export function decisionView(row: DecisionRow, resources: readonly ResourceRow[]) {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    action: row.action,
+    status: row.status,
+    category: row.category,
+    legalBasisId: row.legal_basis_id,
+    effectiveFrom: row.effective_from.toISOString(),
+    effectiveUntil: iso(row.effective_until),
+    note: row.note,
+    resources: resources.map(resourceView),
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    approvedBy: row.approved_by,
+    approvedAt: iso(row.approved_at),
+    rejectedBy: row.rejected_by,
+    rejectedAt: iso(row.rejected_at),
+    rejectReason: row.reject_reason,
+    endedAt: iso(row.ended_at),
+    endReason: row.end_reason,
+  };
+}
+
+export type DecisionView = ReturnType<typeof decisionView>;

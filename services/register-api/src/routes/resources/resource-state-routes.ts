@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { parseResource } from '@tizilim/shared/resource/index';
+import { CAN } from '../../auth/roles.js';
+import { fieldError } from '../../errors/error-catalogue.js';
+import { resourceStateAt } from '../../domain/resource-state.js';
+import { isoInstant } from '../../schemas/common-schemas.js';
+import { errorResponses } from '../../schemas/error-responses.js';
+
+export const resourceStateView = z
+  .object({
+    value: z.string(),
+    kind: z.string(),
+    display: z.string(),
+    at: z.string(),
+    state: z.enum(['restricted', 'suspended', 'accessible']),
+    since: z.string().optional(),
+    until: z.string().optional(),
+    decisionId: z.string().optional(),
+    category: z.string().optional(),
+    legalBasis: z.object({ id: z.string(), kind: z.string(), authority: z.string(), documentNumber: z.string(), issuedAt: z.string() }).optional(),
+  })
+  .meta({ id: 'ResourceState' });
+
+export const resourceStateRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/v1/resources/state', {
+    onRequest: app.authorize(CAN.readState),
+    schema: {
+      tags: ['resources'],
+      summary: 'The state of a resource now, or at a past instant',
+      security: [{ bearer: [] }],
+      querystring: z.object({
+        value: z.string().min(1, 'is required').max(2048),
+        at: isoInstant.optional(),
+      }),
+      response: { 200: resourceStateView, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const parsed = parseResource(request.query.value);
+    if (!parsed.ok) throw fieldError('value', parsed.reason);
+    return resourceStateAt(app.db, parsed.resource, request.query.at ?? new Date());
+  });
+};
