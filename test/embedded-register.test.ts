@@ -65,5 +65,5 @@ describe('register-api on the embedded database', () => {
     const state = await call(base, 'GET', '/v1/resources/state?value=embedded.example.kz', approver.body.token);
     expect(state.body).toMatchObject({ state: 'restricted', decisionId: draft.body.id });
     expect(await svc.stop()).toBe(0);
-  }, 120_000);
+  }, 420_000);
 });

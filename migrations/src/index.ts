@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as registerCore from './migrations/0001-register-core.js';
+import * as feedLinks from './migrations/0004-feed-links.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -7,6 +8,7 @@ import * as registerCore from './migrations/0001-register-core.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-register-core': registerCore,
+  '0004-feed-links': feedLinks,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

@@ -49,7 +49,7 @@ export function startChild(entry: string, env: Record<string, string>): ChildSer
 }
 
 /** Polls a URL until it answers 200, or fails with what the process printed. */
-export async function waitForOk(url: string, service: ChildService, timeoutMs = 60_000): Promise<void> {
+export async function waitForOk(url: string, service: ChildService, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) throw new Error(`process exited (${service.child.exitCode}) before ${url} was ready:\n${service.output()}`);

@@ -14,12 +14,32 @@ import { legalBasisRoutes } from './routes/legal-bases/legal-basis-routes.js';
 import { decisionRoutes } from './routes/decisions/decision-routes.js';
 import { resourceStateRoutes } from './routes/resources/resource-state-routes.js';
 import { auditRoutes } from './routes/audit/audit-routes.js';
+import { feedRoutes } from './routes/feed/feed-routes.js';
+import { checkpointRoutes } from './routes/log/checkpoint-routes.js';
+import { publicApi } from './routes/public/public-plugin.js';
+import { LogWatcher, type Listen } from './domain/log-watcher.js';
+import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
+import type { KeyObject } from 'node:crypto';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    logSigningKey: KeyObject;
+  }
+}
 
 export interface AppOptions {
   db: Kysely<DB>;
   logger: Logger | false;
   /** Trust X-Forwarded-For from a load balancer in front (audit records the client address). */
   trustProxy?: boolean;
+  /** NOTIFY subscription of the database, so long-polls wake at once; polling without it. */
+  listen?: Listen | undefined;
+  publicBaseUrl?: string;
+  rpzZone?: string;
+  /** PEM or base64 seed; generated once and kept in the database when absent. */
+  signingKey?: string | undefined;
+  publicRateLimitPerMinute?: number;
+  feedMaxChangesGap?: number;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -43,5 +63,14 @@ export async function buildApp(options: AppOptions) {
   await app.register(decisionRoutes);
   await app.register(resourceStateRoutes);
   await app.register(auditRoutes);
+
+  const watcher = new LogWatcher(options.db, options.listen);
+  await watcher.start();
+  app.addHook('onClose', () => watcher.stop());
+  const signingKey = await loadOrCreateSigningKey(options.db, options.signingKey);
+  app.decorate('logSigningKey', signingKey);
+  await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000 });
+  await app.register(checkpointRoutes, { signingKey });
+  await app.register(publicApi, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600 });
   return app;
 }

@@ -13,6 +13,11 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  RPZ_ZONE: z.string().regex(/^([a-z0-9-]+\.)+$/i, 'must be a zone name ending in a dot, e.g. rpz.tizilim.').default('rpz.tizilim.'),
+  LOG_SIGNING_KEY: z.string().min(32).optional(),
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  PUBLIC_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  FEED_MAX_CHANGES_GAP: z.coerce.number().int().min(1).default(100_000),
 });
 
 export type RegisterConfig = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import type { RegisterConfig } from './config.js';
 import { bootstrapAdmin } from './domain/bootstrap-admin.js';
 import { DecisionScheduler } from './scheduler/decision-scheduler.js';
+import { CheckpointScheduler } from './scheduler/checkpoint-scheduler.js';
 
 export interface RunningRegister {
   url: string;
@@ -22,14 +23,27 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
   try {
     await migrateToLatest(database.db as unknown as Kysely<unknown>);
     await bootstrapAdmin(database.db, config.ADMIN_TOKEN, logger);
-    const app = await buildApp({ db: database.db, logger, trustProxy: config.TRUST_PROXY });
+    const app = await buildApp({
+      db: database.db,
+      logger,
+      trustProxy: config.TRUST_PROXY,
+      listen: database.listen,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      rpzZone: config.RPZ_ZONE,
+      signingKey: config.LOG_SIGNING_KEY,
+      publicRateLimitPerMinute: config.PUBLIC_RATE_LIMIT,
+      feedMaxChangesGap: config.FEED_MAX_CHANGES_GAP,
+    });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
+    const checkpoints = new CheckpointScheduler({ db: database.db, key: app.logSigningKey, logger, intervalMs: config.CHECKPOINT_INTERVAL_MS });
     const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
     scheduler.start();
+    checkpoints.start();
     return {
       url: address,
       database,
       async close() {
+        checkpoints.stop();
         await scheduler.stop();
         await app.close();
         await database.close();

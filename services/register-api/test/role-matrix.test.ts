@@ -27,6 +27,10 @@ const MATRIX: { method: 'GET' | 'POST' | 'PUT'; path: string; url: string; allow
   { method: 'POST', path: '/v1/decisions/{id}/reject', url: `/v1/decisions/${someId}/reject`, allowed: ['approver', 'approver2', 'operatorApprover'] },
   { method: 'GET', path: '/v1/resources/state', url: '/v1/resources/state?value=bad.kz', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'isp', 'operatorApprover'] },
   { method: 'GET', path: '/v1/audit', url: '/v1/audit', allowed: ['auditor'] },
+  { method: 'GET', path: '/v1/feed/snapshot', url: '/v1/feed/snapshot', allowed: ['isp'] },
+  { method: 'GET', path: '/v1/feed/rpz', url: '/v1/feed/rpz', allowed: ['isp'] },
+  { method: 'GET', path: '/v1/feed/changes', url: '/v1/feed/changes?since=0', allowed: ['isp'] },
+  { method: 'POST', path: '/v1/log/checkpoints', url: '/v1/log/checkpoints', allowed: ['admin', 'auditor'] },
 ];
 
 describe('the role matrix', () => {

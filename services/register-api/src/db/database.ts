@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import type { DB } from './schema.js';
 import { configurePgTypes } from './pg-types.js';
 import { acquireDirectoryLock } from './pglite-lock.js';
+import { listenOnPostgres } from './notification-listener.js';
 
 export interface Database {
   db: Kysely<DB>;
   kind: 'postgres' | 'pglite';
   /** Called with every pool error that has no request waiting on it (e.g. a restart of Postgres). */
   onPoolError(listener: (err: Error) => void): void;
+  /** Subscribes to NOTIFY on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** PGlite only: the data directory as a tarball, for cloning a migrated template in tests. */
   dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
@@ -52,6 +55,7 @@ function openPostgres(url: string, poolSize: number): Database {
     db,
     kind: 'postgres',
     onPoolError: (l) => void listeners.push(l),
+    listen: async (channel, onPayload) => listenOnPostgres(url, channel, onPayload, (err) => listeners.forEach((l) => l(err))),
     close: () => db.destroy(),
   };
 }
@@ -77,6 +81,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       db,
       kind: 'pglite',
       onPoolError: () => {},
+      // PGlite delivers NOTIFY in-process, which is all there is: one process owns the data.
+      listen: async (channel, onPayload) => {
+        const unsubscribe = await pglite.listen(channel, onPayload);
+        return async () => unsubscribe();
+      },
       dumpDataDir: () => pglite.dumpDataDir('none'),
       close: async () => {
         await db.destroy();

@@ -94,6 +94,8 @@ export interface EnforcementPeriodsTable {
   closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   end_reason: EndReason | null;
   ended_by_decision_id: string | null;
+  /** seq of the public log entry that opened this span */
+  add_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PublicLogTable {

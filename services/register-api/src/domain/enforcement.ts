@@ -35,6 +35,7 @@ export async function activateDecision(trx: Transaction<DB>, decision: DecisionR
   const resources = (await decisionResources(trx, [decision.id])).get(decision.id) ?? [];
   const open = await lockOpenPeriods(trx, resources.map((r) => r.id));
   const drafts: LogEntryDraft[] = [];
+  const opened: { periodId: number; draftIndex: number }[] = [];
   const touchedDecisions = new Set<string>();
 
   if (decision.action === 'restore') {
@@ -56,16 +57,22 @@ export async function activateDecision(trx: Transaction<DB>, decision: DecisionR
     }
     const mode = decision.action === 'suspend' ? 'suspend' : 'restrict';
     for (const r of resources) {
-      await trx
+      const period = await trx
         .insertInto('enforcement_periods')
         .values({ resource_id: r.id, decision_id: decision.id, mode, starts_at: at, ends_at: until })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      opened.push({ periodId: period.id, draftIndex: drafts.length });
       drafts.push(addDraft(r, decision, basis, mode));
     }
     await trx.updateTable('decisions').set({ status: 'in_force' }).where('id', '=', decision.id).execute();
   }
   for (const id of touchedDecisions) await endDecisionIfDone(trx, id, at);
-  return appendLogEntries(trx, drafts, at);
+  const seqs = await appendLogEntries(trx, drafts, at);
+  for (const { periodId, draftIndex } of opened) {
+    await trx.updateTable('enforcement_periods').set({ add_seq: seqs[draftIndex]! }).where('id', '=', periodId).execute();
+  }
+  return seqs;
 }
 
 /** Closes every span whose planned end has passed (inside the enforcement section); returns the seqs written. */

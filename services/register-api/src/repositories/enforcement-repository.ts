@@ -13,7 +13,7 @@ export async function periodCovering(db: Conn, resourceId: string, at: Date) {
     .innerJoin('decisions as d', 'd.id', 'p.decision_id')
     .innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
     .select([
-      'p.id', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.decision_id',
+      'p.id', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.decision_id', 'p.add_seq',
       'd.category',
       'b.id as basis_id', 'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
     ])

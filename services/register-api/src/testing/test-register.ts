@@ -30,7 +30,7 @@ export interface TestRegister {
 /** A register on its own clone of the migrated template, with one user per role. */
 export async function startTestRegister(): Promise<TestRegister> {
   const database = await cloneTemplate(inject('dbTemplate'));
-  const app = await buildApp({ db: database.db, logger: false });
+  const app = await buildApp({ db: database.db, logger: false, listen: database.listen, publicRateLimitPerMinute: 100_000 });
   const roles: Record<keyof TestUsers, Role[]> = {
     admin: ['admin'],
     operator: ['operator'],

@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { LOG_CHANNEL, logHead } from '../repositories/public-log-repository.js';
+
+export type Listen = (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>;
+
+interface Waiter {
+  since: number;
+  wake: () => void;
+}
+
+/**
+ * Knows the head of the public log and wakes long-polls the moment it moves. NOTIFY (sent by
+ * every appender, from any API process) makes it instant; a slow re-read of the head covers
+ * notifications missed while the LISTEN connection was down.
+ */
+export class LogWatcher {
+  readonly #db: Kysely<DB>;
+  readonly #listen: Listen | undefined;
+  readonly #pollMs: number;
+  readonly #waiters = new Set<Waiter>();
+  #head = 0;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(db: Kysely<DB>, listen: Listen | undefined, pollMs = 1000) {
+    this.#db = db;
+    this.#listen = listen;
+    this.#pollMs = listen ? pollMs : Math.min(pollMs, 50);
+  }
+
+  async start(): Promise<void> {
+    if (this.#listen) this.#unsubscribe = await this.#listen(LOG_CHANNEL, (payload) => this.#advance(Number(payload)));
+    this.#timer = setInterval(() => void this.#refresh(), this.#pollMs);
+    this.#timer.unref();
+    await this.#refresh();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const w of this.#waiters) w.wake();
+    this.#waiters.clear();
+    await this.#unsubscribe?.();
+  }
+
+  /** Resolves once the head is beyond `since`, or after `timeoutMs`, whichever comes first. */
+  waitBeyond(since: number, timeoutMs: number): Promise<void> {
+    if (this.#head > since || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        since,
+        wake: () => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      this.#advance((await logHead(this.#db)).seq);
+    } catch {
+      // database away; the next tick tries again
+    }
+  }
+
+  #advance(seq: number): void {
+    if (!Number.isFinite(seq) || seq <= this.#head) return;
+    this.#head = seq;
+    for (const w of this.#waiters) if (seq > w.since) w.wake();
+  }
+}

@@ -1,0 +1,33 @@
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { publicLogRoutes } from './public-log-routes.js';
+import { publicCheckRoutes } from './public-check-routes.js';
+import { publicEntriesRoutes } from './public-entries-routes.js';
+import { publicHistoryRoutes } from './public-history-routes.js';
+import { publicStatsRoutes } from './public-stats-routes.js';
+
+export interface PublicOptions {
+  publicBaseUrl: string;
+  /** requests per minute per client address */
+  rateLimitPerMinute: number;
+}
+
+/**
+ * The researchers' API: no credentials, open CORS (any page may show what is restricted),
+ * and a per-address rate limit so one scraper cannot starve everyone else. Both live in this
+ * encapsulated scope and touch no authenticated route.
+ */
+export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts) => {
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'] });
+  await app.register(rateLimit, {
+    max: opts.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.ip,
+  });
+  await app.register(publicLogRoutes);
+  await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl });
+  await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
+  await app.register(publicHistoryRoutes);
+  await app.register(publicStatsRoutes);
+};
