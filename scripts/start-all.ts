@@ -1,40 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { generateApiToken } from '@tizilim/register-api/auth/api-token';
+import { generateApiToken, hashApiToken } from '@tizilim/register-api/auth/api-token';
 import { loadRegisterConfig } from '@tizilim/register-api/config';
 import { startRegister } from '@tizilim/register-api/register-service';
+import { findUserByTokenHash, insertUser } from '@tizilim/register-api/repositories/user-repository';
 
 /**
- * `npm start`: the register and the gateway on the embedded database, wired together, ready
- * for the README's tour. Production runs each service alone (docker-compose.yml).
+ * `npm start`: the register on the embedded database and a gateway subscribed to it, wired
+ * together for the README's tour. Production runs each service alone (docker-compose.yml).
  */
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', name: 'tizilim' });
 const dataDir = process.env.DATA_DIR || './data';
 mkdirSync(dataDir, { recursive: true });
 
-// A newcomer needs an admin token to try anything: keep one beside the data, made once.
-const adminTokenFile = join(dataDir, 'admin-token');
-if (!process.env.ADMIN_TOKEN) {
-  if (!existsSync(adminTokenFile)) writeFileSync(adminTokenFile, `${generateApiToken()}\n`, { mode: 0o600 });
-  process.env.ADMIN_TOKEN = readFileSync(adminTokenFile, 'utf8').trim();
+/** A token kept beside the data, made once, so restarts and the README's tour reuse it. */
+function tokenFile(name: string): { token: string; created: boolean } {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), created: false };
+  const token = generateApiToken();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, created: true };
 }
 
+if (!process.env.ADMIN_TOKEN) process.env.ADMIN_TOKEN = tokenFile('admin-token').token;
+
+let register: Awaited<ReturnType<typeof startRegister>>;
 try {
-  const register = await startRegister(loadRegisterConfig(process.env), logger.child({ service: 'register-api' }));
-  logger.info({ url: register.url, adminTokenFile: process.env.ADMIN_TOKEN ? adminTokenFile : undefined }, 'register-api ready');
-  let closing = false;
-  const shutdown = () => {
-    if (closing) return;
-    closing = true;
-    register.close().catch((err: unknown) => {
-      logger.error({ err }, 'error while stopping');
-      process.exitCode = 1;
-    });
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  register = await startRegister(loadRegisterConfig(process.env), logger.child({ service: 'register-api' }));
 } catch (err) {
-  logger.fatal({ err }, 'failed to start');
-  process.exitCode = 1;
+  logger.fatal({ err }, 'register-api failed to start');
+  process.exit(1);
 }
+
+// The gateway's ISP credential: an isp-role user of the local register.
+const isp = tokenFile('gateway-isp-token');
+if (!(await findUserByTokenHash(register.database.db, hashApiToken(isp.token)))) {
+  await insertUser(register.database.db, { name: 'local gateway (npm start)', roles: ['isp'], tokenHash: hashApiToken(isp.token), createdBy: null });
+}
+
+// Its own process: the gateway forks DNS workers with `cluster`, which must not fork the register too.
+const gatewayMain = fileURLToPath(new URL('../services/filter-gateway/src/main.ts', import.meta.url));
+const gateway: ChildProcess = spawn(process.execPath, ['--import', 'tsx', gatewayMain], {
+  env: {
+    ...process.env,
+    REGISTER_URL: register.url,
+    ISP_TOKEN: isp.token,
+    GATEWAY_DATA_DIR: process.env.GATEWAY_DATA_DIR || join(dataDir, 'gateway'),
+  },
+  stdio: 'inherit',
+});
+logger.info(
+  { register: register.url, adminTokenFile: join(dataDir, 'admin-token'), dns: `127.0.0.1:${process.env.DNS_PORT ?? 5353}` },
+  'Tizilim is up: register-api and filter-gateway (see the README tour)',
+);
+
+let closing = false;
+const shutdown = () => {
+  if (closing) return;
+  closing = true;
+  gateway.kill('SIGTERM');
+  register.close().catch((err: unknown) => {
+    logger.error({ err }, 'error while stopping the register');
+    process.exitCode = 1;
+  });
+};
+gateway.once('exit', (code) => {
+  if (!closing) {
+    logger.error({ code }, 'filter-gateway stopped; stopping the register too');
+    process.exitCode = 1;
+    shutdown();
+  }
+});
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,4 +1,7 @@
 import { NO_MATCH, type Matcher, type MatchedRule, type RuleChange, type FeedRule } from './matcher-types.js';
+import { parseIpText } from './ip-text.js';
+
+export { parseIpText };
 
 /**
  * A plain, obviously-correct matcher over Maps of strings. It is slow and large on purpose:
@@ -8,7 +11,8 @@ export class ReferenceMatcher implements Matcher {
   readonly #rules: MatchedRule[] = [];
   readonly #exact = new Map<string, number>();
   readonly #suffix = new Map<string, number>();
-  readonly #ips: { bytes: Uint8Array; prefix: number; handle: number }[] = [];
+  /** `rank` orders equal prefixes: an `ip` rule ranks above a host-length `cidr` rule. */
+  readonly #ips: { value: string; kind: string; bytes: Uint8Array; prefix: number; rank: number; handle: number }[] = [];
   readonly #urls = new Map<string, { path: string; handle: number }[]>();
 
   constructor(rules: Iterable<FeedRule | MatchedRule>) {
@@ -31,12 +35,16 @@ export class ReferenceMatcher implements Matcher {
         const [addr, len] = r.value.split('/');
         const bytes = parseIpText(addr ?? '');
         if (!bytes) throw new Error(`bad ip rule ${r.value}`);
-        this.#ips.push({ bytes, prefix: len === undefined ? bytes.length * 8 : Number(len), handle });
+        const prefix = len === undefined ? bytes.length * 8 : Number(len);
+        // Re-adding a kind and value replaces the rule, as for domains.
+        const same = this.#ips.findIndex((x) => x.kind === r.kind && x.value === r.value);
+        if (same >= 0) this.#ips.splice(same, 1);
+        this.#ips.push({ value: r.value, kind: r.kind, bytes, prefix, rank: r.kind === 'ip' ? prefix + 1 : prefix, handle });
         break;
       }
       case 'url': {
         const u = new URL(r.value);
-        const list = this.#urls.get(u.hostname) ?? [];
+        const list = (this.#urls.get(u.hostname) ?? []).filter((x) => this.#rules[x.handle]!.value !== r.value);
         list.push({ path: u.pathname + u.search, handle });
         this.#urls.set(u.hostname, list);
         break;
@@ -69,20 +77,23 @@ export class ReferenceMatcher implements Matcher {
 
   matchIp(addr: Uint8Array): number {
     let best = NO_MATCH;
-    let bestLen = -1;
+    let bestRank = -1;
     for (const r of this.#ips) {
-      if (r.bytes.length !== addr.length || r.prefix <= bestLen) continue;
-      if (prefixEquals(r.bytes, addr, r.prefix)) { best = r.handle; bestLen = r.prefix; }
+      if (r.bytes.length !== addr.length || r.rank <= bestRank) continue;
+      if (prefixEquals(r.bytes, addr, r.prefix)) { best = r.handle; bestRank = r.rank; }
     }
     return best;
   }
 
   matchUrl(host: string, path: string): number {
     const name = host.toLowerCase().replace(/\.$/, '');
+    // The longest covering path is the most specific rule.
+    let best: { path: string; handle: number } | undefined;
     for (const r of this.#urls.get(name) ?? []) {
-      if (path === r.path || (path.startsWith(r.path) && (r.path.endsWith('/') || '/?#'.includes(path[r.path.length]!)))) return r.handle;
+      if (best && r.path.length <= best.path.length) continue;
+      if (path === r.path || (path.startsWith(r.path) && (r.path.endsWith('/') || '/?#'.includes(path[r.path.length]!)))) best = r;
     }
-    return this.matchHost(name);
+    return best ? best.handle : this.matchHost(name);
   }
 
   entryOf(handle: number): number { return this.#rules[handle]!.entry; }
@@ -121,46 +132,4 @@ function prefixEquals(a: Uint8Array, b: Uint8Array, bits: number): boolean {
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
   return ((a[full]! ^ b[full]!) & mask) === 0;
-}
-
-/** IPv4 dotted quad or IPv6 text to bytes; undefined when it is neither. */
-export function parseIpText(text: string): Uint8Array | undefined {
-  if (text.includes(':')) {
-    const [head, tail] = text.split('::');
-    if (text.split('::').length > 2) return undefined;
-    const parse = (s: string | undefined): number[] | undefined => {
-      if (!s) return [];
-      const out: number[] = [];
-      const parts = s.split(':');
-      for (let i = 0; i < parts.length; i++) {
-        const p = parts[i]!;
-        if (p.includes('.') && i === parts.length - 1) {
-          const v4 = parseIpText(p);
-          if (!v4 || v4.length !== 4) return undefined;
-          out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-        } else {
-          if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-          out.push(parseInt(p, 16));
-        }
-      }
-      return out;
-    };
-    const h = parse(head);
-    const t = tail === undefined ? [] : parse(tail);
-    if (!h || !t) return undefined;
-    const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-    if (groups.length !== 8 || (tail !== undefined && h.length + t.length > 7)) return undefined;
-    const bytes = new Uint8Array(16);
-    groups.forEach((g, i) => { bytes[i * 2] = g >> 8; bytes[i * 2 + 1] = g & 0xff; });
-    return bytes;
-  }
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    bytes[i] = Number(p);
-  }
-  return bytes;
 }

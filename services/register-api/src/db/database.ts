@@ -40,7 +40,7 @@ function openPostgres(url: string, poolSize: number): Database {
     connectionString: url,
     max: poolSize,
     // Fail fast while Postgres is down instead of queueing requests forever: the API answers 503.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
   const listeners: ((err: Error) => void)[] = [];

@@ -1,0 +1,100 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import { startObservabilityServer } from '../observability/http-server.js';
+import { registerSyncMetrics } from '../observability/sync-metrics.js';
+import { FeedClient } from '../sync/feed-client.js';
+import { startHeartbeats } from '../sync/heartbeat-sender.js';
+import { snapshotPath } from '../sync/snapshot-file.js';
+import { SyncEngine } from '../sync/sync-engine.js';
+import { isTzMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+
+export interface Primary {
+  metricsPort: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The cluster primary: owns sync and the snapshot file, forks the DNS workers (which share
+ * its UDP and TCP handles), serves /metrics aggregated over the workers, and restarts a
+ * worker that dies.
+ */
+export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Primary> {
+  const file = snapshotPath(cfg.dataDir);
+  const readyWorkers = new Set<number>();
+  let closing = false;
+
+  const sendTo = (w: Worker, m: PrimaryToWorker): void => {
+    if (w.isConnected()) w.send(m);
+  };
+  const broadcast = (m: PrimaryToWorker): void => {
+    for (const w of Object.values(cluster.workers ?? {})) if (w) sendTo(w, m);
+  };
+
+  const feed = new FeedClient(cfg.registerUrl, cfg.ispToken);
+  const sync = new SyncEngine(
+    { snapshotFile: file, waitSeconds: cfg.syncWaitSeconds, maxBackoffMs: cfg.syncMaxBackoffMs },
+    feed,
+    {
+      reload: () => broadcast({ type: 'tz:reload', file }),
+      changes: (changes, to) => broadcast({ type: 'tz:changes', changes: [...changes], to }),
+    },
+    log.child({ component: 'sync' }),
+  );
+
+  cluster.on('message', (w: Worker, m: unknown) => {
+    if (!isTzMessage(m)) return;
+    const msg = m as WorkerToPrimary;
+    if (msg.type === 'tz:hello' && sync.version >= 0 && sync.fileVersion >= 0) {
+      // A worker that starts late catches up from the file plus what came after it.
+      sendTo(w, { type: 'tz:reload', file });
+      if (sync.changesSinceFile.length > 0) sendTo(w, { type: 'tz:changes', changes: sync.changesSinceFile, to: sync.version });
+    } else if (msg.type === 'tz:ready') {
+      readyWorkers.add(w.id);
+    }
+  });
+  cluster.on('exit', (w, code, signal) => {
+    readyWorkers.delete(w.id);
+    if (closing) return;
+    log.error({ worker: w.id, code, signal }, 'worker died; starting another');
+    cluster.fork();
+  });
+
+  const aggregator = new AggregatorRegistry();
+  const own = new Registry();
+  registerSyncMetrics(own, sync);
+  await sync.start();
+  // One sender per gateway: here, beside sync, with the counters aggregated over the workers.
+  const heartbeats = startHeartbeats(cfg, {
+    version: () => sync.version,
+    rules: () => sync.rules.size,
+    metrics: () => aggregator.clusterMetrics(),
+  }, log.child({ component: 'heartbeat' }));
+  for (let i = 0; i < cfg.workers; i++) cluster.fork();
+
+  const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
+    metrics: async () => {
+      const [workers, mine] = await Promise.all([aggregator.clusterMetrics(), own.metrics()]);
+      return { contentType: own.contentType, body: `${mine}\n${workers}` };
+    },
+    ready: () => readyWorkers.size >= cfg.workers,
+    status: () => ({ workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state }),
+  }, log);
+
+  return {
+    metricsPort: obs.port,
+    async close() {
+      closing = true;
+      await sync.stop();
+      await heartbeats?.stop();
+      const exits = Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
+        if (!w || w.isDead()) return resolve();
+        w.once('exit', () => resolve());
+        w.disconnect();
+        setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, 5_000).unref();
+      }));
+      await Promise.all([...exits, obs.close(), feed.close()]);
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import os from 'node:os';
+import { isIP } from 'node:net';
+import { parseIpText } from '@tizilim/shared';
+import type { BlockMode } from './dns/pipeline/block-responder.js';
+import { GATEWAY_ID_PATTERN, defaultGatewayId } from './sync/heartbeat-sender.js';
+import { parseUpstream, type UpstreamAddress } from './dns/upstream/upstream-address.js';
+
+export interface GatewayConfig {
+  host: string;
+  dnsPort: number;
+  dohPort: number;
+  metricsPort: number;
+  sniPort: number;
+  blockpagePort: number;
+  /** Every allowed TLS connection goes here instead of the SNI name's own address (tests, fixed origins). */
+  sniForwardTarget?: { host: string; port: number } | undefined;
+  upstreams: UpstreamAddress[];
+  upstreamAttemptTimeoutMs: number;
+  upstreamTotalTimeoutMs: number;
+  cacheMaxEntries: number;
+  dataDir: string;
+  workers: number;
+  blockMode: BlockMode;
+  sinkholeV4?: Uint8Array | undefined;
+  sinkholeV6?: Uint8Array | undefined;
+  registerUrl: string;
+  ispToken?: string | undefined;
+  publicBaseUrl: string;
+  logLevel: string;
+  logQueries: boolean;
+  /** Seconds each changes long-poll may wait on the register. */
+  syncWaitSeconds: number;
+  /** Ceiling of the retry backoff while the register is unreachable. */
+  syncMaxBackoffMs: number;
+  /** How this gateway names itself in heartbeats (GATEWAY_ID, default `${hostname}-${DNS_PORT}`). */
+  gatewayId: string;
+  heartbeatIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment (DESIGN "Running"); throws ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const blockMode = (env.BLOCK_MODE ?? 'nxdomain').toLowerCase();
+  if (blockMode !== 'nxdomain' && blockMode !== 'nodata' && blockMode !== 'sinkhole') {
+    throw new ConfigError(`BLOCK_MODE must be nxdomain, nodata or sinkhole, not "${env.BLOCK_MODE}"`);
+  }
+  const sinkholeV4 = ipOf(env, 'SINKHOLE_IPV4', 4);
+  const sinkholeV6 = ipOf(env, 'SINKHOLE_IPV6', 16);
+  if (blockMode === 'sinkhole' && !sinkholeV4 && !sinkholeV6) {
+    throw new ConfigError('BLOCK_MODE=sinkhole needs SINKHOLE_IPV4 and/or SINKHOLE_IPV6');
+  }
+  const host = env.GATEWAY_HOST ?? '127.0.0.1';
+  if (isIP(host) === 0 && host !== 'localhost') throw new ConfigError(`GATEWAY_HOST must be an IP address, not "${host}"`);
+  const upstreamText = env.UPSTREAMS ?? '127.0.0.1:53';
+  let upstreams: UpstreamAddress[];
+  try {
+    upstreams = upstreamText.split(',').filter((s) => s.trim()).map(parseUpstream);
+  } catch (err) {
+    throw new ConfigError(`UPSTREAMS: ${(err as Error).message}`);
+  }
+  if (upstreams.length === 0) throw new ConfigError('UPSTREAMS must name at least one resolver');
+  const cfg: GatewayConfig = {
+    host,
+    dnsPort: port(env, 'DNS_PORT', 5353),
+    dohPort: port(env, 'DOH_PORT', 8053),
+    metricsPort: port(env, 'GATEWAY_METRICS_PORT', 9153),
+    sniPort: port(env, 'SNI_PORT', 8443),
+    blockpagePort: port(env, 'BLOCKPAGE_PORT', 8081),
+    sniForwardTarget: hostPort(env, 'SNI_FORWARD_TARGET'),
+    upstreams,
+    upstreamAttemptTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 1500, 10, 60_000),
+    upstreamTotalTimeoutMs: int(env, 'UPSTREAM_TOTAL_TIMEOUT_MS', 4000, 10, 120_000),
+    cacheMaxEntries: int(env, 'CACHE_MAX_ENTRIES', 100_000, 0, 100_000_000),
+    dataDir: env.GATEWAY_DATA_DIR ?? './data/gateway',
+    workers: int(env, 'GATEWAY_WORKERS', os.availableParallelism(), 1, 1024),
+    blockMode,
+    sinkholeV4,
+    sinkholeV6,
+    registerUrl: url(env, 'REGISTER_URL', 'http://127.0.0.1:8080'),
+    ispToken: env.ISP_TOKEN || undefined,
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://127.0.0.1:8080'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    logQueries: env.LOG_QUERIES === '1' || env.LOG_QUERIES === 'true',
+    syncWaitSeconds: int(env, 'SYNC_WAIT_SECONDS', 30, 0, 300),
+    syncMaxBackoffMs: int(env, 'SYNC_MAX_BACKOFF_MS', 30_000, 10, 600_000),
+    gatewayId: env.GATEWAY_ID || defaultGatewayId(os.hostname(), port(env, 'DNS_PORT', 5353)),
+    heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 10_000, 50, 3_600_000),
+  };
+  if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
+    throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);
+  }
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(cfg.logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
+  return cfg;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${v}"`);
+  return n;
+}
+
+function port(env: Env, name: string, def: number): number {
+  return int(env, name, def, 0, 65535);
+}
+
+function url(env: Env, name: string, def: string): string {
+  const v = env[name] || def;
+  let u: URL;
+  try { u = new URL(v); } catch { throw new ConfigError(`${name} must be an absolute http(s) URL, not "${v}"`); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be http(s), not "${v}"`);
+  return v.replace(/\/+$/, '');
+}
+
+function hostPort(env: Env, name: string): { host: string; port: number } | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(v);
+  const p = m ? Number(m[2]) : NaN;
+  if (!m || !(p > 0 && p < 65536)) throw new ConfigError(`${name} must be host:port, not "${v}"`);
+  return { host: m[1]!, port: p };
+}
+
+function ipOf(env: Env, name: string, bytes: 4 | 16): Uint8Array | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  const b = parseIpText(v);
+  if (!b || b.length !== bytes) throw new ConfigError(`${name} must be an IPv${bytes === 4 ? 4 : 6} address, not "${v}"`);
+  return b;
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { GatewayConfig } from './config.js';
+import { RuleSet } from './dns/rules/rule-set.js';
+import { createLogger } from './logger.js';
+import { startObservabilityServer } from './observability/http-server.js';
+import { registerSyncMetrics } from './observability/sync-metrics.js';
+import { startServices } from './services.js';
+import { FeedClient } from './sync/feed-client.js';
+import { startHeartbeats } from './sync/heartbeat-sender.js';
+import { snapshotPath } from './sync/snapshot-file.js';
+import { SyncEngine } from './sync/sync-engine.js';
+
+export interface Gateway {
+  dnsPort: number;
+  dohPort: number;
+  metricsPort: number;
+  rules: RuleSet;
+  sync: SyncEngine;
+  registry: Registry;
+  ready(): boolean;
+  resolveAddresses(name: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole gateway in this process (one worker): what tests start with port 0, and what
+ * main.ts runs when GATEWAY_WORKERS=1. Sync feeds the RuleSet directly here; under cluster
+ * the primary does the same over IPC (cluster/primary.ts).
+ */
+export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger } = {}): Promise<Gateway> {
+  const log = opts.logger ?? createLogger(cfg.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const rules = new RuleSet();
+  const services = await startServices(cfg, rules, registry, log);
+  const feed = new FeedClient(cfg.registerUrl, cfg.ispToken);
+  const sync = new SyncEngine(
+    { snapshotFile: snapshotPath(cfg.dataDir), waitSeconds: cfg.syncWaitSeconds, maxBackoffMs: cfg.syncMaxBackoffMs },
+    feed,
+    {
+      reload: (version, all) => rules.replace(all.values(), version),
+      changes: (changes, to) => rules.apply(changes, to),
+    },
+    log.child({ component: 'sync' }),
+  );
+  registerSyncMetrics(registry, sync);
+  await sync.start();
+  const heartbeats = startHeartbeats(cfg, {
+    version: () => sync.version,
+    rules: () => sync.rules.size,
+    metrics: () => registry.metrics(),
+  }, log.child({ component: 'heartbeat' }));
+  const ready = (): boolean => rules.loaded;
+  const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    ready,
+    status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state }),
+  }, log);
+  log.info({ dns: services.dns.udpPort, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
+  return {
+    dnsPort: services.dns.udpPort,
+    dohPort: services.dns.dohPort,
+    metricsPort: obs.port,
+    rules,
+    sync,
+    registry,
+    ready,
+    resolveAddresses: (name) => services.dns.resolveAddresses(name),
+    async close() {
+      await sync.stop();
+      await heartbeats?.stop();
+      await Promise.all([services.close(), obs.close()]);
+      await feed.close();
+    },
+  };
+}

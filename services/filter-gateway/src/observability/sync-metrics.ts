@@ -1,0 +1,23 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { SyncEngine } from '../sync/sync-engine.js';
+
+/** Read at scrape time, so staleness keeps growing while the register is away. */
+export function registerSyncMetrics(registry: Registry, sync: SyncEngine): void {
+  const started = Date.now();
+  new Gauge({
+    name: 'register_version', help: 'Register version (last log entry) enforced',
+    registers: [registry], aggregator: 'max',
+    collect() { this.set(sync.version); },
+  });
+  new Gauge({
+    name: 'register_rules', help: 'Rules in the enforced set',
+    registers: [registry], aggregator: 'max',
+    collect() { this.set(sync.rules.size); },
+  });
+  new Gauge({
+    name: 'sync_staleness_seconds',
+    help: 'Seconds since the last successful contact with the register (since start when never)',
+    registers: [registry], aggregator: 'max',
+    collect() { this.set((Date.now() - (sync.lastContact || started)) / 1000); },
+  });
+}

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { GatewayConfig } from './config.js';
+import { startDnsService, type DnsService } from './dns/dns-service.js';
+import type { RuleSet } from './dns/rules/rule-set.js';
+import { createSniChecker } from './sni/sni-checker.js';
+import { createBlockPageServer } from './blockpage/block-page-server.js';
+import { createEntryDetails } from './blockpage/entry-details.js';
+
+export interface Services {
+  dns: DnsService;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything that serves clients in one process, against one RuleSet: DNS (UDP, TCP, DoH),
+ * the SNI checker and the 451 block page. The single-process gateway and each cluster worker
+ * call it. SNI and the block page resolve names through the DNS service's own pipeline, so
+ * they see exactly the answers (and the blocks) clients see.
+ */
+export async function startServices(
+  cfg: GatewayConfig, rules: RuleSet, registry: Registry, log: Logger,
+): Promise<Services> {
+  const dns = await startDnsService(cfg, rules, registry, log.child({ component: 'dns' }));
+  const resolve = (name: string) => dns.resolveAddresses(name);
+  const getMatcher = () => rules.matcher;
+  const sni = createSniChecker({
+    host: cfg.host,
+    port: cfg.sniPort,
+    getMatcher,
+    resolve,
+    ...(cfg.sniForwardTarget ? { forwardTarget: cfg.sniForwardTarget } : {}),
+    registry,
+    logger: log.child({ component: 'sni' }),
+  });
+  const blockPage = createBlockPageServer({
+    host: cfg.host,
+    port: cfg.blockpagePort,
+    getMatcher,
+    entryDetails: createEntryDetails({ registerUrl: cfg.registerUrl }),
+    publicBaseUrl: cfg.publicBaseUrl,
+    resolve,
+    registry,
+    logger: log.child({ component: 'blockpage' }),
+  });
+  try {
+    await sni.listen();
+    await blockPage.listen();
+  } catch (err) {
+    await Promise.allSettled([sni.close(), blockPage.close(), dns.close()]);
+    throw err;
+  }
+  return {
+    dns,
+    async close() {
+      await Promise.allSettled([sni.close(), blockPage.close()]);
+      await dns.close();
+    },
+  };
+}

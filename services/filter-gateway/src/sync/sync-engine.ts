@@ -1,0 +1,179 @@
+import type { Logger } from 'pino';
+import type { FeedChange, FeedRule } from '@tizilim/shared';
+import { ruleKey } from '../dns/rules/rule-set.js';
+import type { FeedClient } from './feed-client.js';
+import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+
+/** Where the synced rules go: the local RuleSet, or the cluster's workers. */
+export interface RuleSink {
+  /** A full rule set replaced the old one; the snapshot file already holds it. */
+  reload(version: number, rules: ReadonlyMap<string, FeedRule>): void;
+  changes(changes: readonly FeedChange[], to: number): void;
+}
+
+export interface SyncOptions {
+  snapshotFile: string;
+  waitSeconds: number;
+  maxBackoffMs: number;
+  /** How long change batches may gather before the snapshot file is rewritten. */
+  persistDelayMs?: number;
+}
+
+export type SyncState = 'starting' | 'connected' | 'unreachable';
+
+/**
+ * Keeps the rule set in step with the register: disk snapshot first, then changes by
+ * long-poll, a full snapshot when there is none or the register says 410. While the register
+ * cannot be reached the last rules stay in force; the state is logged on change only.
+ */
+export class SyncEngine {
+  readonly rules = new Map<string, FeedRule>();
+  version = -1;
+  /** Epoch ms of the last answer from the register; 0 = never. */
+  lastContact = 0;
+  state: SyncState = 'starting';
+  /** Version the snapshot file holds, and what came after it (for workers that start late). */
+  fileVersion = -1;
+  changesSinceFile: FeedChange[] = [];
+
+  #stopped = false;
+  #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #persistTimer: NodeJS.Timeout | undefined;
+  #persisting: Promise<void> = Promise.resolve();
+  #sleepWake: (() => void) | undefined;
+
+  constructor(
+    private readonly opts: SyncOptions,
+    private readonly client: FeedClient,
+    private readonly sink: RuleSink,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the disk snapshot (if any) and starts following the register in the background. */
+  async start(): Promise<void> {
+    try {
+      const snap = await readSnapshotFile(this.opts.snapshotFile);
+      if (snap) {
+        this.#replace(snap.version, snap.rules);
+        this.fileVersion = snap.version;
+        this.log.info({ version: snap.version, rules: snap.rules.length }, 'loaded snapshot from disk');
+        this.sink.reload(this.version, this.rules);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'snapshot on disk is unreadable; fetching a new one');
+    }
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort.abort();
+    this.#sleepWake?.();
+    await this.#loop;
+    if (this.#persistTimer) { clearTimeout(this.#persistTimer); this.#persistTimer = undefined; await this.#persist(); }
+    await this.#persisting;
+  }
+
+  async #run(): Promise<void> {
+    let backoff = 250;
+    let needSnapshot = this.version < 0;
+    while (!this.#stopped) {
+      try {
+        if (needSnapshot) {
+          const snap = await this.client.snapshot(this.#abort.signal);
+          this.#contact();
+          this.#replace(snap.version, snap.rules);
+          await this.#persistNow();
+          this.log.info({ version: snap.version, rules: snap.rules.length }, 'loaded snapshot from register');
+          this.sink.reload(this.version, this.rules);
+          needSnapshot = false;
+        }
+        const page = await this.client.changes(this.version, this.opts.waitSeconds, this.#abort.signal);
+        this.#contact();
+        backoff = 250;
+        if (page === 'gone' || page.to < this.version) { needSnapshot = true; continue; }
+        const fresh = page.changes.filter((c) => c.seq > this.version);
+        for (const c of fresh) this.#applyOne(c);
+        if (fresh.length > 0) this.changesSinceFile.push(...fresh);
+        const before = this.version;
+        this.version = Math.max(this.version, page.to);
+        if (fresh.length > 0 || this.version !== before) {
+          this.sink.changes(fresh, this.version);
+          this.#schedulePersist();
+        }
+      } catch (err) {
+        if (this.#stopped) break;
+        this.#setState('unreachable', err);
+        await this.#sleep(backoff);
+        backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
+      }
+    }
+  }
+
+  #contact(): void {
+    this.lastContact = Date.now();
+    this.#setState('connected');
+  }
+
+  #setState(s: SyncState, err?: unknown): void {
+    if (s === this.state) return;
+    this.state = s;
+    if (s === 'unreachable') {
+      this.log.warn({ err, version: this.version }, 'register unreachable; enforcing the rules we have');
+    } else {
+      this.log.info({ version: this.version }, 'register reachable');
+    }
+  }
+
+  #replace(version: number, rules: Iterable<FeedRule>): void {
+    this.rules.clear();
+    for (const r of rules) this.rules.set(ruleKey(r), r);
+    this.version = version;
+    this.changesSinceFile = [];
+  }
+
+  #applyOne(c: FeedChange): void {
+    const key = ruleKey(c);
+    if (c.op === 'remove') { this.rules.delete(key); return; }
+    const rule: FeedRule = { id: c.id, kind: c.kind, value: c.value, mode: c.mode, entry: c.entry };
+    if (c.until !== undefined) rule.until = c.until;
+    this.rules.set(key, rule);
+  }
+
+  #schedulePersist(): void {
+    if (this.#persistTimer) return;
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = undefined;
+      void this.#persist();
+    }, this.opts.persistDelayMs ?? 5_000);
+    this.#persistTimer.unref();
+  }
+
+  async #persistNow(): Promise<void> {
+    if (this.#persistTimer) { clearTimeout(this.#persistTimer); this.#persistTimer = undefined; }
+    await this.#persist();
+  }
+
+  /** Serialised: one write at a time, each of the whole current set. */
+  #persist(): Promise<void> {
+    this.#persisting = this.#persisting.then(async () => {
+      const version = this.version;
+      try {
+        await writeSnapshotFile(this.opts.snapshotFile, version, this.rules.values(), this.rules.size);
+        this.fileVersion = version;
+        this.changesSinceFile = this.changesSinceFile.filter((c) => c.seq > version);
+      } catch (err) {
+        this.log.error({ err }, 'could not write the snapshot file');
+      }
+    });
+    return this.#persisting;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.#sleepWake = undefined; resolve(); }, ms);
+      this.#sleepWake = () => { clearTimeout(t); this.#sleepWake = undefined; resolve(); };
+    });
+  }
+}

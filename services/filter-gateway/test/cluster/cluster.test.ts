@@ -1,0 +1,72 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../helpers/gateway.js';
+import { seedSnapshot } from '../helpers/rules.js';
+import { TestUpstream, deadPort } from '../helpers/upstream-server.js';
+
+const run = promisify(execFile);
+const PKG = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A port free for both TCP and UDP right now (the child binds it a moment later). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as net.AddressInfo).port;
+    const u = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => { u.once('error', () => r(false)); u.bind(port, '127.0.0.1', () => r(true)); });
+    await new Promise<void>((r) => srv.close(() => r()));
+    if (ok) { await new Promise<void>((r) => u.close(() => r())); return port; }
+  }
+}
+
+describe('cluster', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => { child?.kill('SIGKILL'); });
+
+  it('main.ts with GATEWAY_WORKERS=2 serves dig, aggregates metrics and stops on SIGTERM', async () => {
+    const up = await new TestUpstream({ 'allowed.kz': { a: ['10.1.1.1'] } }).start();
+    const dataDir = await tempDir();
+    await seedSnapshot(dataDir);
+    const [dns, doh, metrics, sni, blockpage] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: PKG,
+      env: {
+        ...process.env, GATEWAY_WORKERS: '2', DNS_PORT: String(dns), DOH_PORT: String(doh),
+        GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
+        REGISTER_URL: `http://127.0.0.1:${await deadPort()}`, LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    try {
+      await waitFor(async () => {
+        const r = await fetch(`http://127.0.0.1:${metrics}/readyz`).catch(() => undefined);
+        return r?.status === 200;
+      }, 20_000, 100);
+      const dig = async (...args: string[]): Promise<string> =>
+        (await run('dig', ['@127.0.0.1', '-p', String(dns), '+tries=1', '+time=3', ...args], { timeout: 10_000 })).stdout;
+      for (let i = 0; i < 6; i++) {
+        expect(await dig('blocked.kz')).toContain('status: NXDOMAIN');
+        expect(await dig('+tcp', 'allowed.kz')).toMatch(/allowed\.kz\.\s+\d+\s+IN\s+A\s+10\.1\.1\.1/);
+      }
+      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      const blocked = /dns_queries_total\{transport="udp",result="blocked"\} (\d+)/.exec(text);
+      expect(Number(blocked?.[1])).toBe(6);
+      expect(text).toMatch(/register_version 200/);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- gateway output ---\n${output}`);
+    }
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+    await up.close();
+  }, 60_000);
+});
