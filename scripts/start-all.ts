@@ -7,6 +7,9 @@ import { generateApiToken, hashApiToken } from '@tizilim/register-api/auth/api-t
 import { loadRegisterConfig } from '@tizilim/register-api/config';
 import { startRegister } from '@tizilim/register-api/register-service';
 import { findUserByTokenHash, insertUser } from '@tizilim/register-api/repositories/user-repository';
+import { insertIsp, listIsps, tieUserToIsp } from '@tizilim/register-api/repositories/isp-repository';
+
+const LOCAL_ISP = 'Local ISP (npm start)';
 
 /**
  * `npm start`: the register on the embedded database and a gateway subscribed to it, wired
@@ -35,10 +38,18 @@ try {
   process.exit(1);
 }
 
-// The gateway's ISP credential: an isp-role user of the local register.
+// The gateway's credential: an isp-role user of a local ISP, so the enforcement views show it.
 const isp = tokenFile('gateway-isp-token');
-if (!(await findUserByTokenHash(register.database.db, hashApiToken(isp.token)))) {
-  await insertUser(register.database.db, { name: 'local gateway (npm start)', roles: ['isp'], tokenHash: hashApiToken(isp.token), createdBy: null });
+const db = register.database.db;
+if (!(await findUserByTokenHash(db, hashApiToken(isp.token)))) {
+  const admin = await findUserByTokenHash(db, hashApiToken(process.env.ADMIN_TOKEN));
+  await db.transaction().execute(async (trx) => {
+    const user = await insertUser(trx, { name: 'local gateway (npm start)', roles: ['isp'], tokenHash: hashApiToken(isp.token), createdBy: admin?.id ?? null });
+    if (!admin) return;
+    const local = (await listIsps(trx)).find((i) => i.name === LOCAL_ISP)
+      ?? (await insertIsp(trx, { name: LOCAL_ISP, bin: null, contact: 'localhost', createdBy: admin.id }));
+    await tieUserToIsp(trx, user.id, local.id);
+  });
 }
 
 // Its own process: the gateway forks DNS workers with `cluster`, which must not fork the register too.

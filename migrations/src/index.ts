@@ -1,5 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as registerCore from './migrations/0001-register-core.js';
+import * as platformsOrdersIsps from './migrations/0002-platforms-orders-isps.js';
+import * as imports from './migrations/0003-imports.js';
 import * as feedLinks from './migrations/0004-feed-links.js';
 
 /**
@@ -8,6 +10,8 @@ import * as feedLinks from './migrations/0004-feed-links.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-register-core': registerCore,
+  '0002-platforms-orders-isps': platformsOrdersIsps,
+  '0003-imports': imports,
   '0004-feed-links': feedLinks,
 };
 

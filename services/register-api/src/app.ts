@@ -14,6 +14,12 @@ import { legalBasisRoutes } from './routes/legal-bases/legal-basis-routes.js';
 import { decisionRoutes } from './routes/decisions/decision-routes.js';
 import { resourceStateRoutes } from './routes/resources/resource-state-routes.js';
 import { auditRoutes } from './routes/audit/audit-routes.js';
+import { platformRoutes } from './routes/platforms/platform-routes.js';
+import { orderRoutes } from './routes/orders/order-routes.js';
+import { ispRoutes } from './routes/isps/isp-routes.js';
+import { heartbeatRoutes } from './routes/gateways/heartbeat-routes.js';
+import { enforcementMetricsPlugin } from './plugins/enforcement-metrics-plugin.js';
+import { importRoutes } from './routes/imports/import-routes.js';
 import { feedRoutes } from './routes/feed/feed-routes.js';
 import { checkpointRoutes } from './routes/log/checkpoint-routes.js';
 import { publicApi } from './routes/public/public-plugin.js';
@@ -63,6 +69,12 @@ export async function buildApp(options: AppOptions) {
   await app.register(decisionRoutes);
   await app.register(resourceStateRoutes);
   await app.register(auditRoutes);
+  await app.register(platformRoutes);
+  await app.register(orderRoutes);
+  await app.register(ispRoutes);
+  await app.register(heartbeatRoutes);
+  await app.register(importRoutes);
+  await app.register(enforcementMetricsPlugin);
 
   const watcher = new LogWatcher(options.db, options.listen);
   await watcher.start();

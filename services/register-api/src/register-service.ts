@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import type { RegisterConfig } from './config.js';
 import { bootstrapAdmin } from './domain/bootstrap-admin.js';
 import { DecisionScheduler } from './scheduler/decision-scheduler.js';
+import { OrderScheduler } from './scheduler/order-scheduler.js';
 import { CheckpointScheduler } from './scheduler/checkpoint-scheduler.js';
 
 export interface RunningRegister {
@@ -35,9 +36,11 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       feedMaxChangesGap: config.FEED_MAX_CHANGES_GAP,
     });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
+    const orderScheduler = new OrderScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const checkpoints = new CheckpointScheduler({ db: database.db, key: app.logSigningKey, logger, intervalMs: config.CHECKPOINT_INTERVAL_MS });
     const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
     scheduler.start();
+    orderScheduler.start();
     checkpoints.start();
     return {
       url: address,
@@ -45,6 +48,7 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       async close() {
         checkpoints.stop();
         await scheduler.stop();
+        await orderScheduler.stop();
         await app.close();
         await database.close();
       },

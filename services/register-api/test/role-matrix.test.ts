@@ -13,7 +13,7 @@ afterAll(async () => reg?.close());
 const someId = '00000000-0000-4000-8000-000000000000';
 
 /** Every route that needs a token, with the users allowed through. */
-const MATRIX: { method: 'GET' | 'POST' | 'PUT'; path: string; url: string; allowed: (keyof TestUsers)[] }[] = [
+const MATRIX: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; path: string; url: string; allowed: (keyof TestUsers)[] }[] = [
   { method: 'POST', path: '/v1/users', url: '/v1/users', allowed: ['admin'] },
   { method: 'GET', path: '/v1/users', url: '/v1/users', allowed: ['admin'] },
   { method: 'GET', path: '/v1/me', url: '/v1/me', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'isp', 'operatorApprover'] },
@@ -27,6 +27,23 @@ const MATRIX: { method: 'GET' | 'POST' | 'PUT'; path: string; url: string; allow
   { method: 'POST', path: '/v1/decisions/{id}/reject', url: `/v1/decisions/${someId}/reject`, allowed: ['approver', 'approver2', 'operatorApprover'] },
   { method: 'GET', path: '/v1/resources/state', url: '/v1/resources/state?value=bad.kz', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'isp', 'operatorApprover'] },
   { method: 'GET', path: '/v1/audit', url: '/v1/audit', allowed: ['auditor'] },
+  { method: 'POST', path: '/v1/platforms', url: '/v1/platforms', allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/platforms', url: '/v1/platforms', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/platforms/{id}', url: `/v1/platforms/${someId}`, allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
+  { method: 'PATCH', path: '/v1/platforms/{id}', url: `/v1/platforms/${someId}`, allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'PUT', path: '/v1/platforms/{id}/representative', url: `/v1/platforms/${someId}/representative`, allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'POST', path: '/v1/orders', url: '/v1/orders', allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/orders', url: '/v1/orders', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/orders/{id}', url: `/v1/orders/${someId}`, allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
+  { method: 'POST', path: '/v1/orders/{id}/outcome', url: `/v1/orders/${someId}/outcome`, allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'POST', path: '/v1/orders/{id}/escalate', url: `/v1/orders/${someId}/escalate`, allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'POST', path: '/v1/isps', url: '/v1/isps', allowed: ['admin'] },
+  { method: 'POST', path: '/v1/isps/{id}/tokens', url: `/v1/isps/${someId}/tokens`, allowed: ['admin'] },
+  { method: 'GET', path: '/v1/isps/enforcement', url: '/v1/isps/enforcement', allowed: ['admin', 'auditor'] },
+  { method: 'POST', path: '/v1/gateways/heartbeat', url: '/v1/gateways/heartbeat', allowed: ['isp'] },
+  { method: 'POST', path: '/v1/imports', url: '/v1/imports', allowed: ['operator', 'operator2', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/imports', url: '/v1/imports', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
+  { method: 'GET', path: '/v1/imports/{id}', url: `/v1/imports/${someId}`, allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'operatorApprover'] },
   { method: 'GET', path: '/v1/feed/snapshot', url: '/v1/feed/snapshot', allowed: ['isp'] },
   { method: 'GET', path: '/v1/feed/rpz', url: '/v1/feed/rpz', allowed: ['isp'] },
   { method: 'GET', path: '/v1/feed/changes', url: '/v1/feed/changes?since=0', allowed: ['isp'] },

@@ -11,4 +11,9 @@ export const CAN = {
   readState: ['admin', 'operator', 'approver', 'auditor', 'isp'],
   readAudit: ['auditor'],
   readFeed: ['isp'],
+  managePlatforms: ['operator'],
+  readPlatforms: ['operator', 'approver', 'auditor', 'admin'],
+  manageIsps: ['admin'],
+  readEnforcement: ['admin', 'auditor'],
+  sendHeartbeats: ['isp'],
 } as const satisfies Record<string, readonly Role[]>;

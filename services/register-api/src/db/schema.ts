@@ -154,3 +154,151 @@ export type NewDecision = Insertable<DecisionsTable>;
 export type DecisionUpdate = Updateable<DecisionsTable>;
 export type EnforcementPeriodRow = Selectable<EnforcementPeriodsTable>;
 export type PublicLogRow = Selectable<PublicLogTable>;
+
+/** One bulk import of a register dump and the report of what it wrote (migration 0003). */
+export interface ImportsTable {
+  id: string;
+  created_by: string;
+  created_at: Generated<Date>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  status: ColumnType<'running' | 'completed', 'running' | 'completed' | undefined, 'running' | 'completed'>;
+  file_sha256: string;
+  file_bytes: Int8;
+  encoding: string;
+  dump_updated: string | null;
+  category: string;
+  rows: number;
+  decisions: ColumnType<number, number | undefined, number>;
+  resources: ColumnType<number, number | undefined, number>;
+  legal_bases_created: ColumnType<number, number | undefined, number>;
+  legal_bases_reused: ColumnType<number, number | undefined, number>;
+  error_count: ColumnType<number, number | undefined, number>;
+  errors: ColumnType<{ line: number; reason: string }[], string | undefined, string>;
+  report: ColumnType<unknown[], string | undefined, string>;
+}
+
+// Declaration merging adds the table to DB without touching the interface above.
+export interface DB {
+  imports: ImportsTable;
+}
+
+export type ImportRow = Selectable<ImportsTable>;
+
+// --- Foreign platforms, orders, ISPs and gateways (migration 0002) ---
+
+export interface PlatformsTable {
+  id: Generated<string>;
+  name: string;
+  country: string;
+  daily_audience: Int8;
+  registration_deadline: Timestamp;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PlatformDomainsTable {
+  id: Generated<number>;
+  platform_id: string;
+  resource_id: string;
+  position: number;
+  added_at: Generated<Date>;
+  removed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface PlatformRepresentativesTable {
+  id: Generated<string>;
+  platform_id: string;
+  name: string;
+  contact: string;
+  country: string;
+  appointed_at: Timestamp;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
+  replaced_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export type OrderOutcome = 'removed' | 'limited' | 'refused';
+export type OrderStatus = 'open' | 'overdue' | OrderOutcome;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface OrdersTable {
+  id: Generated<string>;
+  platform_id: string;
+  legal_basis_id: string;
+  category: string;
+  issued_at: Timestamp;
+  due_at: Timestamp;
+  note: string | null;
+  status: Generated<OrderStatus>;
+  overdue_at: NullableTimestamp;
+  outcome: OrderOutcome | null;
+  outcome_at: NullableTimestamp;
+  evidence: string | null;
+  late: boolean | null;
+  outcome_recorded_by: string | null;
+  outcome_recorded_at: NullableTimestamp;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface OrderContentUrlsTable {
+  order_id: string;
+  resource_id: string;
+  position: number;
+}
+
+export interface OrderEscalationsTable {
+  order_id: string;
+  decision_id: string;
+  target: 'content' | 'domains';
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface IspsTable {
+  id: Generated<string>;
+  name: string;
+  bin: string | null;
+  contact: string;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface GatewaysTable {
+  id: Generated<string>;
+  owner_key: string;
+  gateway_id: string;
+  isp_id: string | null;
+  user_id: string;
+  version: Int8;
+  rules: Int8;
+  counters: ColumnType<Record<string, number>, string, string>;
+  source_ip: string | null;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  heartbeats: ColumnType<number, number | string | bigint | undefined, number | string | bigint>;
+}
+
+// Declaration merging adds the column and tables without touching the interfaces above.
+export interface UsersTable {
+  /** The ISP an isp-role token belongs to (migration 0002); null for everyone else. */
+  isp_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface DB {
+  platforms: PlatformsTable;
+  platform_domains: PlatformDomainsTable;
+  platform_representatives: PlatformRepresentativesTable;
+  orders: OrdersTable;
+  order_content_urls: OrderContentUrlsTable;
+  order_escalations: OrderEscalationsTable;
+  isps: IspsTable;
+  gateways: GatewaysTable;
+}
+
+export type PlatformRow = Selectable<PlatformsTable>;
+export type PlatformRepresentativeRow = Selectable<PlatformRepresentativesTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type IspRow = Selectable<IspsTable>;
+export type GatewayRow = Selectable<GatewaysTable>;

@@ -31,34 +31,40 @@ export interface NewDecisionInput {
 export async function createDecision(db: Kysely<DB>, input: NewDecisionInput, actor: Actor): Promise<DecisionView> {
   const id = randomUUID();
   const committed = async (conn: Kysely<DB>) => (await findDecision(conn, id)) !== undefined;
-  return transactionWithConfirmedCommit(db, async (trx) => {
-    const now = await transactionNow(trx);
-    const effectiveFrom = input.effectiveFrom ?? now;
-    if (input.effectiveUntil && input.effectiveUntil <= effectiveFrom) {
-      throw fieldError('effectiveUntil', 'must be later than effectiveFrom');
-    }
-    if (!(await findLegalBasis(trx, input.legalBasisId))) throw fieldError('legalBasisId', 'no legal basis with this id');
-    if (input.action === 'restore') await assertRestorable(trx, input.resources, effectiveFrom);
+  return transactionWithConfirmedCommit(db, (trx) => draftDecision(trx, input, actor, id), committed);
+}
 
-    const rows = await upsertResources(trx, input.resources);
-    const decision = await insertDecision(
-      trx,
-      {
-        id,
-        action: input.action,
-        category: input.category,
-        legal_basis_id: input.legalBasisId,
-        effective_from: effectiveFrom,
-        effective_until: input.effectiveUntil ?? null,
-        note: input.note ?? null,
-        created_by: actor.id,
-      },
-      rows.map((r) => r.id),
-    );
-    const view = decisionView(decision, rows);
-    await recordAudit(trx, { actorId: actor.id, sourceIp: actor.sourceIp, action: 'decision.create', targetType: 'decision', targetId: decision.id, after: view });
-    return view;
-  }, committed);
+/**
+ * The drafting itself, inside the caller's transaction: for acts that draft a decision as
+ * part of something larger (escalating an order) and must commit or fail as one.
+ */
+export async function draftDecision(trx: Transaction<DB>, input: NewDecisionInput, actor: Actor, id: string = randomUUID()): Promise<DecisionView> {
+  const now = await transactionNow(trx);
+  const effectiveFrom = input.effectiveFrom ?? now;
+  if (input.effectiveUntil && input.effectiveUntil <= effectiveFrom) {
+    throw fieldError('effectiveUntil', 'must be later than effectiveFrom');
+  }
+  if (!(await findLegalBasis(trx, input.legalBasisId))) throw fieldError('legalBasisId', 'no legal basis with this id');
+  if (input.action === 'restore') await assertRestorable(trx, input.resources, effectiveFrom);
+
+  const rows = await upsertResources(trx, input.resources);
+  const decision = await insertDecision(
+    trx,
+    {
+      id,
+      action: input.action,
+      category: input.category,
+      legal_basis_id: input.legalBasisId,
+      effective_from: effectiveFrom,
+      effective_until: input.effectiveUntil ?? null,
+      note: input.note ?? null,
+      created_by: actor.id,
+    },
+    rows.map((r) => r.id),
+  );
+  const view = decisionView(decision, rows);
+  await recordAudit(trx, { actorId: actor.id, sourceIp: actor.sourceIp, action: 'decision.create', targetType: 'decision', targetId: decision.id, after: view });
+  return view;
 }
 
 /** Renewed access is only for what is restricted or suspended at the time it takes effect. */

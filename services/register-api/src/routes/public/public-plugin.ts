@@ -6,6 +6,8 @@ import { publicCheckRoutes } from './public-check-routes.js';
 import { publicEntriesRoutes } from './public-entries-routes.js';
 import { publicHistoryRoutes } from './public-history-routes.js';
 import { publicStatsRoutes } from './public-stats-routes.js';
+import { publicPlatformRoutes } from '../public-platforms/public-platform-routes.js';
+import { publicEnforcementRoutes } from '../public-enforcement/public-enforcement-routes.js';
 
 export interface PublicOptions {
   publicBaseUrl: string;
@@ -30,4 +32,6 @@ export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts)
   await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicHistoryRoutes);
   await app.register(publicStatsRoutes);
+  await app.register(publicPlatformRoutes);
+  await app.register(publicEnforcementRoutes);
 };
