@@ -3,6 +3,7 @@ import * as registerCore from './migrations/0001-register-core.js';
 import * as platformsOrdersIsps from './migrations/0002-platforms-orders-isps.js';
 import * as imports from './migrations/0003-imports.js';
 import * as feedLinks from './migrations/0004-feed-links.js';
+import * as reversedHostIndex from './migrations/0005-reversed-host-index.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0002-platforms-orders-isps': platformsOrdersIsps,
   '0003-imports': imports,
   '0004-feed-links': feedLinks,
+  '0005-reversed-host-index': reversedHostIndex,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

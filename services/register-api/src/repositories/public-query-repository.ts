@@ -60,7 +60,12 @@ export interface EntryFilters {
 /** The searchable register: one row per span a resource was enforced, oldest first. */
 export function entriesQuery(db: Kysely<DB>, f: EntryFilters) {
   let q = spans(db).orderBy('p.id');
-  if (f.domain) q = q.where((eb) => eb.or([eb('r.host', '=', f.domain!), eb('r.host', 'like', `%.${f.domain!.replace(/[%_\\]/g, '\\$&')}`)]));
+  if (f.domain) {
+    // Names under a domain share its suffix: compared reversed, the suffix is a prefix, which
+    // the reversed-host index (migration 0005) answers without scanning every resource.
+    const under = `${[...`.${f.domain}`].reverse().join('').replace(/[%_\\]/g, '\\$&')}%`;
+    q = q.where((eb) => eb.or([eb('r.host', '=', f.domain!), sql<SqlBool>`reverse(r.host) LIKE ${under}`]));
+  }
   if (f.category) q = q.where('d.category', '=', f.category);
   if (f.basisKind) q = q.where('b.kind', '=', f.basisKind as 'court_ruling');
   if (f.authority) q = q.where('b.authority', 'ilike', `%${f.authority.replace(/[%_\\]/g, '\\$&')}%`);

@@ -1,5 +1,6 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -108,6 +109,9 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     // The first rows decide the status: open the snapshot before answering, then stream.
     const started = new Promise<void>((resolve, reject) => {
       app.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+        // A cursor is planned for its first 10 % of rows by default: a nested loop of random
+        // lookups. Every row will be read, so plan for all of them (a hash join, one sort).
+        await sql`SET LOCAL cursor_tuple_fraction = 1`.execute(trx);
         const version = (await logHead(trx)).seq;
         const count = await countActiveRules(trx);
         reply.header('x-register-version', String(version));
