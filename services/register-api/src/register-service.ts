@@ -46,7 +46,7 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       url: address,
       database,
       async close() {
-        checkpoints.stop();
+        await checkpoints.stop();
         await scheduler.stop();
         await orderScheduler.stop();
         await app.close();

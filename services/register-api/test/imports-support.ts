@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, freePort, startChild, waitForOk, type ChildService } from '../src/testing/child-process.js';
 import type { TestRegister } from '../src/testing/test-register.js';
 
 /** POSTs a dump as the raw bytes it is on disk, the way the import CLI does. */
@@ -19,59 +17,12 @@ export function dumpOf(lines: readonly string[], updated: string | null = '2026-
   return new TextEncoder().encode([...(updated === null ? [] : [`Updated: ${updated}`]), ...lines].join('\n') + '\n');
 }
 
-/**
- * A register-api process, as `npm start -w services/register-api` runs it. The same shape as
- * test/support/child-service.ts, which this project cannot import (that project references
- * this one, not the other way round).
- */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** A register-api process, as `npm start -w services/register-api` runs it, ready to serve. */
+export async function startRegisterProcess(env: Record<string, string>, readyUrl: string): Promise<ChildService> {
+  const service = startChild('services/register-api/src/main.ts', env);
+  await waitForOk(readyUrl, service, 60_000);
+  return service;
 }
 
-export interface RegisterProcess {
-  output(): string;
-  stop(): Promise<void>;
-}
-
-export async function startRegisterProcess(env: Record<string, string>, readyUrl: string): Promise<RegisterProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/register-api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const service: RegisterProcess = {
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`register exited (${child.exitCode}) before it was ready:\n${out}`);
-    try {
-      if ((await fetch(readyUrl)).ok) return service;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await service.stop();
-  throw new Error(`register not ready after 60 s:\n${out}`);
-}
+export { REPO_ROOT, freePort };
+export type RegisterProcess = ChildService;

@@ -23,9 +23,8 @@ export async function periodCovering(db: Conn, resourceId: string, at: Date) {
     .executeTakeFirst();
 }
 
-/** Open spans of the given resources, locked, with what a `remove` log entry needs about them. */
-export async function lockOpenPeriods(trx: Transaction<DB>, resourceIds: readonly string[]) {
-  if (resourceIds.length === 0) return [];
+/** Spans with everything a `remove` log entry needs about them: resource, decision, legal basis. */
+function spansForLog(trx: Transaction<DB>) {
   return trx
     .selectFrom('enforcement_periods as p')
     .innerJoin('decisions as d', 'd.id', 'p.decision_id')
@@ -37,33 +36,18 @@ export async function lockOpenPeriods(trx: Transaction<DB>, resourceIds: readonl
       'b.id as basis_id', 'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
       'r.kind as resource_kind', 'r.value as resource_value', 'r.display as resource_display', 'r.host as resource_host',
     ])
-    .where('p.resource_id', 'in', resourceIds)
-    .where('p.closed_at', 'is', null)
-    .orderBy('p.id')
-    .forUpdate('p')
-    .execute();
+    .where('p.closed_at', 'is', null);
+}
+
+/** Open spans of the given resources, locked. */
+export async function lockOpenPeriods(trx: Transaction<DB>, resourceIds: readonly string[]) {
+  if (resourceIds.length === 0) return [];
+  return spansForLog(trx).where('p.resource_id', 'in', resourceIds).orderBy('p.id').forUpdate('p').execute();
 }
 
 /** Open spans whose planned end has passed; SKIP LOCKED lets several API processes share the work. */
 export async function lockExpiredPeriods(trx: Transaction<DB>, now: Date, limit: number) {
-  return trx
-    .selectFrom('enforcement_periods as p')
-    .innerJoin('decisions as d', 'd.id', 'p.decision_id')
-    .innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
-    .innerJoin('resources as r', 'r.id', 'p.resource_id')
-    .select([
-      'p.id', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.resource_id', 'p.decision_id',
-      'd.action', 'd.category', 'd.effective_from',
-      'b.id as basis_id', 'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
-      'r.kind as resource_kind', 'r.value as resource_value', 'r.display as resource_display', 'r.host as resource_host',
-    ])
-    .where('p.closed_at', 'is', null)
-    .where('p.ends_at', '<=', now)
-    .orderBy('p.ends_at')
-    .limit(limit)
-    .forUpdate('p')
-    .skipLocked()
-    .execute();
+  return spansForLog(trx).where('p.ends_at', '<=', now).orderBy('p.ends_at').limit(limit).forUpdate('p').skipLocked().execute();
 }
 
 export type OpenPeriod = Awaited<ReturnType<typeof lockOpenPeriods>>[number];

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
 import { activateDecision, enterEnforcementSection, expireDuePeriods } from '../domain/enforcement.js';
 import { findLegalBasis } from '../repositories/legal-basis-repository.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface SchedulerOptions {
   db: Kysely<DB>;
@@ -18,47 +19,31 @@ export interface SchedulerOptions {
 export class DecisionScheduler {
   readonly #db: Kysely<DB>;
   readonly #logger: Logger;
-  readonly #intervalMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #failing = false;
+  readonly #task: PeriodicTask;
 
   constructor(options: SchedulerOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
-    this.#intervalMs = options.intervalMs ?? 1000;
+    this.#task = new PeriodicTask('decision scheduler', () => this.#pass(), options.logger, options.intervalMs ?? 1000);
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.tick(), this.#intervalMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One pass; overlapping calls share the pass in progress. */
   tick(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => (this.#running = undefined));
-    return this.#running;
+    return this.#task.tick();
   }
 
   async #pass(): Promise<void> {
-    try {
-      const started = await this.#startScheduled();
-      const expired = await this.#db.transaction().execute(async (trx) => expireDuePeriods(trx, await enterEnforcementSection(trx)));
-      if (started.length || expired.length) this.#logger.info({ started: started.length, expiredEntries: expired.length }, 'scheduler applied due changes');
-      if (this.#failing) this.#logger.info('scheduler recovered');
-      this.#failing = false;
-    } catch (err) {
-      // Postgres may be restarting; the next tick retries. Log once per outage, not per tick.
-      if (!this.#failing) this.#logger.warn({ err }, 'scheduler pass failed; will retry');
-      this.#failing = true;
-    }
+    const started = await this.#startScheduled();
+    const expired = await this.#db.transaction().execute(async (trx) => expireDuePeriods(trx, await enterEnforcementSection(trx)));
+    if (started.length || expired.length) this.#logger.info({ started: started.length, expiredEntries: expired.length }, 'scheduler applied due changes');
   }
 
   async #startScheduled(): Promise<string[]> {

@@ -4,6 +4,7 @@ import type { DB } from '../db/schema.js';
 import { transactionNow } from '../domain/enforcement.js';
 import { recordAudit } from '../repositories/audit-repository.js';
 import { markDueOrdersOverdue } from '../repositories/order-repository.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface OrderSchedulerOptions {
   db: Kysely<DB>;
@@ -21,53 +22,37 @@ export interface OrderSchedulerOptions {
 export class OrderScheduler {
   readonly #db: Kysely<DB>;
   readonly #logger: Logger;
-  readonly #intervalMs: number;
   readonly #batchSize: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #failing = false;
+  readonly #task: PeriodicTask;
 
   constructor(options: OrderSchedulerOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
-    this.#intervalMs = options.intervalMs ?? 1000;
     this.#batchSize = options.batchSize ?? 200;
+    this.#task = new PeriodicTask('order scheduler', () => this.#pass(), options.logger, options.intervalMs ?? 1000);
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.tick(), this.#intervalMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One pass; overlapping calls share the pass in progress. */
   tick(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => (this.#running = undefined));
-    return this.#running;
+    return this.#task.tick();
   }
 
   async #pass(): Promise<void> {
-    try {
-      let total = 0;
-      for (;;) {
-        const marked = await this.#markBatch();
-        total += marked;
-        if (marked < this.#batchSize) break;
-      }
-      if (total > 0) this.#logger.info({ overdue: total }, 'orders past their 24 hours marked overdue');
-      if (this.#failing) this.#logger.info('order scheduler recovered');
-      this.#failing = false;
-    } catch (err) {
-      // Postgres may be restarting; the next tick retries. Log once per outage, not per tick.
-      if (!this.#failing) this.#logger.warn({ err }, 'order scheduler pass failed; will retry');
-      this.#failing = true;
+    let total = 0;
+    for (;;) {
+      const marked = await this.#markBatch();
+      total += marked;
+      if (marked < this.#batchSize) break;
     }
+    if (total > 0) this.#logger.info({ overdue: total }, 'orders past their 24 hours marked overdue');
   }
 
   async #markBatch(): Promise<number> {
