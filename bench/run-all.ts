@@ -1,0 +1,109 @@
+/**
+ * Runs every benchmark in sequence, each as a child process with a time bound, prints their
+ * output as it comes, and ends with a summary of which ran, passed, failed, timed out or were
+ * skipped.
+ *
+ *   npm run bench                      every benchmark
+ *   npm run bench -- register dns      only those named (names below)
+ *   npm run bench -- --list            the names, commands and bounds
+ *   npm run bench -- --help
+ *
+ * Bounds (the child is stopped with SIGTERM, then SIGKILL 10 s later, when it runs over):
+ *   matcher    node --expose-gc --import tsx bench/matcher/matcher-bench.ts      5 min
+ *   sni        tsx bench/sni/sni-bench.ts                                         3 min
+ *   blockpage  tsx bench/sni/blockpage-bench.ts                                   2 min
+ *   register   tsx bench/register/register-bench.ts (seeds 1M rules in Postgres) 20 min
+ *   dns        tsx bench/dns/dns-bench.ts (skipped when the file is absent)      10 min
+ * Whole run: about 25–30 minutes on a 2-core machine (the register bench alone ~10 min, most
+ * of it the 1M-row seed); at most the sum of the bounds, 40 minutes. Arguments after `--` that start with `--`
+ * are not passed on; set each benchmark's own environment variables instead (e.g.
+ * SNI_BENCH_SECONDS) or run it directly for its options.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = join(benchDir, '..');
+
+interface Bench { name: string; file: string; nodeArgs: string[]; args: string[]; boundMinutes: number; what: string }
+
+const BENCHES: Bench[] = [
+  { name: 'matcher', file: 'matcher/matcher-bench.ts', nodeArgs: ['--expose-gc'], args: [], boundMinutes: 5, what: 'rule matcher micro-benchmark (100k and 1M rules)' },
+  { name: 'sni', file: 'sni/sni-bench.ts', nodeArgs: [], args: [], boundMinutes: 3, what: 'SNI checker, new TLS connections per second' },
+  { name: 'blockpage', file: 'sni/blockpage-bench.ts', nodeArgs: [], args: [], boundMinutes: 2, what: '451 block page under autocannon' },
+  { name: 'register', file: 'register/register-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'register API on Postgres with 1M rules: check, entries, export, snapshot, approve → visible' },
+  { name: 'dns', file: 'dns/dns-bench.ts', nodeArgs: [], args: [], boundMinutes: 10, what: 'DNS gateway and Unbound under dnsperf, 100k and 1M rules' },
+];
+
+interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }
+
+function run(b: Bench): Promise<Outcome> {
+  const path = join(benchDir, b.file);
+  if (!existsSync(path)) return Promise.resolve({ name: b.name, status: 'skipped', seconds: 0, detail: `${b.file} does not exist` });
+  const argv = [...b.nodeArgs, '--import', 'tsx', path, ...b.args];
+  console.log(`\n=== ${b.name}: node ${argv.join(' ')}   (bound ${b.boundMinutes} min)\n`);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    current = child;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.log(`\n=== ${b.name}: over its ${b.boundMinutes} min bound, stopping it`);
+      child.kill('SIGTERM');
+      setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 10_000).unref();
+    }, b.boundMinutes * 60_000);
+    child.on('error', (err) => { clearTimeout(timer); current = null; resolve({ name: b.name, status: 'failed', seconds: (performance.now() - t0) / 1000, detail: err.message }); });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      current = null;
+      const seconds = (performance.now() - t0) / 1000;
+      if (timedOut) resolve({ name: b.name, status: 'timed out', seconds, detail: `stopped after ${b.boundMinutes} min` });
+      else if (code === 0) resolve({ name: b.name, status: 'ok', seconds, detail: '' });
+      else resolve({ name: b.name, status: 'failed', seconds, detail: signal ? `killed by ${signal}` : `exit code ${code}` });
+    });
+  });
+}
+
+let current: ReturnType<typeof spawn> | null = null;
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted = true;
+    // The child cleans up (its servers, its database) on SIGTERM.
+    if (current && current.exitCode === null) current.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('--list')) {
+    if (!argv.includes('--list')) console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    for (const b of BENCHES) console.log(`  ${b.name.padEnd(10)} ${String(b.boundMinutes).padStart(3)} min  ${b.file}${existsSync(join(benchDir, b.file)) ? '' : ' (absent)'}  — ${b.what}`);
+    return;
+  }
+  const names = argv.filter((a) => !a.startsWith('-'));
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const selected = names.length ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const bound = selected.reduce((s, b) => s + b.boundMinutes, 0);
+  console.log(`benchmarks: ${selected.map((b) => b.name).join(', ')} — at most ${bound} min in all; ${new Date().toISOString()}`);
+  const outcomes: Outcome[] = [];
+  for (const b of selected) {
+    if (interrupted) { outcomes.push({ name: b.name, status: 'skipped', seconds: 0, detail: 'interrupted' }); continue; }
+    outcomes.push(await run(b));
+  }
+  console.log('\n=== summary');
+  for (const o of outcomes) console.log(`  ${o.name.padEnd(10)} ${o.status.padEnd(9)} ${o.seconds.toFixed(0).padStart(5)} s  ${o.detail}`);
+  const bad = outcomes.filter((o) => o.status === 'failed' || o.status === 'timed out');
+  console.log(`${outcomes.filter((o) => o.status === 'ok').length} ran ok, ${bad.length} failed or timed out, ${outcomes.filter((o) => o.status === 'skipped').length} skipped`);
+  process.exitCode = bad.length || interrupted ? 1 : 0;
+}
+
+await main();
