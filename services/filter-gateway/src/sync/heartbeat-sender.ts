@@ -52,6 +52,8 @@ export function queryTotalsByResult(exposition: string): Record<string, number> 
     if (!result || !Number.isFinite(n) || !/^[a-z][a-z0-9_]{0,47}$/.test(result)) continue;
     totals[result] = (totals[result] ?? 0) + Math.max(0, Math.round(n));
   }
+  // Every series is exported from the first scrape on, most at zero: send only what happened.
+  for (const [k, v] of Object.entries(totals)) if (v === 0) delete totals[k];
   return totals;
 }
 

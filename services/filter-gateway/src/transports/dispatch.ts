@@ -23,12 +23,14 @@ export function dispatch(pipeline: Pipeline, q: Query, send: Reply, log: Logger)
     reply(null);
     return;
   }
-  if (a instanceof Promise) {
-    a.then((r) => reply(r.chunks), (err: unknown) => {
-      log.error({ err }, 'query pipeline failed');
-      reply(null);
-    });
-  } else {
-    reply(a.chunks);
-  }
+  if (a instanceof Promise) dispatchPending(a, reply, log);
+  else reply(a.chunks);
+}
+
+/** The answer of a query that went upstream: sent when it settles; a failure is logged and dropped. */
+export function dispatchPending(a: Promise<Answer>, send: Reply, log: Logger): void {
+  a.then((r) => send(r.chunks), (err: unknown) => {
+    log.error({ err }, 'query pipeline failed');
+    send(null);
+  });
 }
