@@ -24,12 +24,14 @@ import { feedRoutes } from './routes/feed/feed-routes.js';
 import { checkpointRoutes } from './routes/log/checkpoint-routes.js';
 import { publicApi } from './routes/public/public-plugin.js';
 import { LogWatcher, type Listen } from './domain/log-watcher.js';
+import { ActiveRules } from './domain/active-rules.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
 
 declare module 'fastify' {
   interface FastifyInstance {
     logSigningKey: KeyObject;
+    activeRules: ActiveRules;
   }
 }
 
@@ -83,6 +85,15 @@ export async function buildApp(options: AppOptions) {
   app.decorate('logSigningKey', signingKey);
   await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000 });
   await app.register(checkpointRoutes, { signingKey });
-  await app.register(publicApi, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600 });
+  // Public checks of names no rule covers are answered from memory once this has loaded (in the background).
+  const activeRules = new ActiveRules(options.db, watcher, app.log);
+  app.decorate('activeRules', activeRules);
+  app.addHook('onClose', () => activeRules.close());
+  await app.register(publicApi, {
+    publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080',
+    rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600,
+    activeRules,
+  });
+  activeRules.start();
   return app;
 }

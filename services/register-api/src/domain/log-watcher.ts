@@ -19,6 +19,7 @@ export class LogWatcher {
   readonly #listen: Listen | undefined;
   readonly #pollMs: number;
   readonly #waiters = new Set<Waiter>();
+  readonly #advanceListeners = new Set<(head: number) => void>();
   #head = 0;
   #unsubscribe: (() => Promise<void>) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -60,6 +61,17 @@ export class LogWatcher {
     });
   }
 
+  /** The newest head seen (0 before the first read). */
+  get head(): number {
+    return this.#head;
+  }
+
+  /** Calls `listener` with the new head each time it moves; returns the unsubscribe. */
+  onAdvance(listener: (head: number) => void): () => void {
+    this.#advanceListeners.add(listener);
+    return () => this.#advanceListeners.delete(listener);
+  }
+
   async #refresh(): Promise<void> {
     try {
       this.#advance((await logHead(this.#db)).seq);
@@ -72,5 +84,6 @@ export class LogWatcher {
     if (!Number.isFinite(seq) || seq <= this.#head) return;
     this.#head = seq;
     for (const w of this.#waiters) if (seq > w.since) w.wake();
+    for (const listener of this.#advanceListeners) listener(seq);
   }
 }

@@ -4,6 +4,7 @@ import type { DB } from '../db/schema.js';
 import { fieldError } from '../errors/error-catalogue.js';
 import { spansCovering, type CheckTarget } from '../repositories/public-query-repository.js';
 import { publicEntry, type PublicEntry } from './public-view.js';
+import type { ActiveRules } from './active-rules.js';
 
 export interface CheckResult {
   name: string;
@@ -18,9 +19,20 @@ export interface CheckResult {
 /**
  * Is this name, URL or address restricted at `at`, and by which entries? Answers with every
  * rule in force that covers it, so a citizen sees the exact decision and legal basis.
+ *
+ * Now, when the in-memory copy of the active rules is current and no rule covers the host, the
+ * address or any URL on the host, the answer (not restricted, nothing related) needs no
+ * database. `at` absent means now; `rules` is the in-memory copy, when there is one.
  */
-export async function checkName(db: Kysely<DB>, name: string, at: Date, publicBaseUrl: string): Promise<CheckResult> {
+export async function checkName(
+  db: Kysely<DB>, name: string, at: Date | undefined, publicBaseUrl: string, rules?: ActiveRules,
+): Promise<CheckResult> {
   const target = toTarget(name);
+  if (at === undefined && rules?.nothingCovers(target.check)) {
+    rules.answered++;
+    return { name, at: new Date().toISOString(), restricted: false, matches: [], related: [] };
+  }
+  at ??= new Date();
   const rows = await spansCovering(db, target.check, at);
   const matches: PublicEntry[] = [];
   const related: PublicEntry[] = [];

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { checkName } from '../../domain/public-check.js';
+import type { ActiveRules } from '../../domain/active-rules.js';
 import { isoInstant } from '../../schemas/common-schemas.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { publicEntrySchema } from './public-schemas.js';
 
-export const publicCheckRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string }> = async (app, opts) => {
+export const publicCheckRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string; activeRules?: ActiveRules | undefined }> = async (app, opts) => {
   app.get('/public/v1/check', {
     schema: {
       tags: ['public'],
@@ -16,5 +17,5 @@ export const publicCheckRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string }>
         ...errorResponses(400, 429),
       },
     },
-  }, async (request) => checkName(app.db, request.query.name, request.query.at ?? new Date(), opts.publicBaseUrl));
+  }, async (request) => checkName(app.db, request.query.name, request.query.at, opts.publicBaseUrl, opts.activeRules));
 };

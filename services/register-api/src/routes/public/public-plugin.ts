@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ActiveRules } from '../../domain/active-rules.js';
 import { publicLogRoutes } from './public-log-routes.js';
 import { publicCheckRoutes } from './public-check-routes.js';
 import { publicEntriesRoutes } from './public-entries-routes.js';
@@ -13,6 +14,8 @@ export interface PublicOptions {
   publicBaseUrl: string;
   /** requests per minute per client address */
   rateLimitPerMinute: number;
+  /** in-memory copy of the active rules: checks of uncovered names skip the database */
+  activeRules?: ActiveRules | undefined;
 }
 
 /**
@@ -28,7 +31,7 @@ export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts)
     keyGenerator: (request) => request.ip,
   });
   await app.register(publicLogRoutes);
-  await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl });
+  await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl, activeRules: opts.activeRules });
   await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicHistoryRoutes);
   await app.register(publicStatsRoutes);
