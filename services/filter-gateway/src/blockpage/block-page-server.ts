@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { NO_MATCH, type Matcher } from '@tizilim/shared';
@@ -10,6 +9,7 @@ import { renderBlockHtml, renderBlockJson, type BlockContext } from './block-pag
 import type { EntryDetails } from './entry-details.js';
 import { createOriginProxy, VIA_TOKEN } from './origin-proxy.js';
 import { requestTarget, type RequestTarget } from './request-target.js';
+import { listenOn } from '../util/listen.js';
 
 export interface BlockPageServerOptions {
   host: string;
@@ -144,15 +144,11 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
   }
 
   return {
-    listen: () => new Promise((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        const port = (server.address() as AddressInfo).port;
-        logger.info({ host: options.host, port }, 'block page listening');
-        resolveListen({ port });
-      });
-    }),
+    listen: async () => {
+      const port = await listenOn(server, options.port, options.host);
+      logger.info({ host: options.host, port }, 'block page listening');
+      return { port };
+    },
     close: () => new Promise((resolveClose) => {
       proxy.close();
       if (!server.listening) { resolveClose(); return; }

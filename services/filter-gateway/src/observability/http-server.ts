@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { listenOn } from '../util/listen.js';
 
 export interface ObservabilityHandlers {
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -29,13 +30,9 @@ export async function startObservabilityServer(
     }
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  const addr = server.address();
+  const bound = await listenOn(server, port, host);
   return {
-    port: typeof addr === 'object' && addr ? addr.port : port,
+    port: bound,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

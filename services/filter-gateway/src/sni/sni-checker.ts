@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Matcher } from '@tizilim/shared';
@@ -8,6 +8,7 @@ import { ipLiteralBytes } from './ip-literal.js';
 import { createSniMetrics, type SniMetrics } from './sni-metrics.js';
 import { relay } from './tcp-relay.js';
 import { connectFirst } from './upstream-connect.js';
+import { listenOn } from '../util/listen.js';
 import {
   ALERT_ACCESS_DENIED, ALERT_DECODE_ERROR, ALERT_INTERNAL_ERROR, ALERT_UNRECOGNIZED_NAME, alertRecord,
 } from './tls-alert.js';
@@ -202,15 +203,11 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
   }
 
   return {
-    listen: () => new Promise((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        const port = (server.address() as AddressInfo).port;
-        logger.info({ host: options.host, port }, 'sni checker listening');
-        resolveListen({ port });
-      });
-    }),
+    listen: async () => {
+      const port = await listenOn(server, options.port, options.host);
+      logger.info({ host: options.host, port }, 'sni checker listening');
+      return { port };
+    },
     close: () => new Promise((resolveClose) => {
       if (!server.listening) {
         for (const s of open) s.destroy();

@@ -5,6 +5,7 @@ import type { Pipeline } from '../dns/pipeline/build-pipeline.js';
 import { Query } from '../dns/pipeline/types.js';
 import { MAX_MESSAGE } from '../dns/wire/constants.js';
 import { dispatch } from './dispatch.js';
+import { listenOn } from '../util/listen.js';
 
 const CONTENT_TYPE = 'application/dns-message';
 
@@ -58,13 +59,9 @@ export async function startDoh(
 
   server.on('clientError', (_err, socket) => socket.destroy());
   server.keepAliveTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  const addr = server.address();
+  const bound = await listenOn(server, port, host);
   return {
-    port: typeof addr === 'object' && addr ? addr.port : port,
+    port: bound,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -5,6 +5,7 @@ import type { Pipeline } from '../dns/pipeline/build-pipeline.js';
 import { Query } from '../dns/pipeline/types.js';
 import { MAX_MESSAGE } from '../dns/wire/constants.js';
 import { dispatch } from './dispatch.js';
+import { listenOn } from '../util/listen.js';
 
 const IDLE_MS = 10_000;
 /** Queries one connection may have outstanding before we stop reading from it (RFC 7766 6.2.1.1). */
@@ -56,13 +57,9 @@ export async function startTcp(
     });
   });
   server.on('error', (err) => log.warn({ err }, 'tcp server error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  const addr = server.address();
+  const bound = await listenOn(server, port, host);
   return {
-    port: typeof addr === 'object' && addr ? addr.port : port,
+    port: bound,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of conns) s.destroy();
