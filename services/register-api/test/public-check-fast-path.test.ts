@@ -80,6 +80,23 @@ describe('public check from the in-memory active rules', () => {
     expect(rules.answered).toBe(answered + 1);
   });
 
+  it('repeats the answer for a restricted name until the register changes, then asks again', async () => {
+    const r = await enforce(api, reg, { resources: ['repeat.example.net'] });
+    await expect.poll(async () => (await check('repeat.example.net')).restricted, { timeout: 5000, interval: 20 }).toBe(true);
+    const first = await check('repeat.example.net');
+    const version = rules.version;
+    expect(rules.answers.get('repeat.example.net', version)).toMatchObject({ restricted: true, matches: [{ entry: r.logEntries[0] }] });
+    expect(withoutAt(await check('repeat.example.net'))).toEqual(withoutAt(first));
+    // a suspension's answer changes with the clock alone: never repeated from memory
+    await check('paused.example.org');
+    expect(rules.answers.get('paused.example.org', rules.version)).toBeUndefined();
+    await enforce(api, reg, { action: 'restore', resources: ['repeat.example.net'], legalBasisId: r.legalBasisId });
+    await expect.poll(async () => (await check('repeat.example.net')).restricted, { timeout: 5000, interval: 20 }).toBe(false);
+    await expect.poll(() => rules.version, { timeout: 5000, interval: 20 }).toBeGreaterThan(version);
+    expect((await check('repeat.example.net')).restricted).toBe(false);
+    expect(rules.answers.get('repeat.example.net', rules.version)).toBeUndefined();
+  });
+
   it('a past instant is still answered by the database', async () => {
     const answered = rules.answered;
     const past = await check('example.kz', beforeRules);

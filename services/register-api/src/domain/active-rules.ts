@@ -7,6 +7,7 @@ import { activeRulesQuery, changesSince, countActiveRules } from '../repositorie
 import { logHead } from '../repositories/public-log-repository.js';
 import { changeFromLogRow } from '../routes/feed/feed-lines.js';
 import type { LogWatcher } from './log-watcher.js';
+import { CheckAnswerCache } from './check-answer-cache.js';
 
 /** Log entries read per catch-up query. */
 const PAGE = 5_000;
@@ -44,6 +45,8 @@ export class ActiveRules {
   #retry: NodeJS.Timeout | undefined;
   /** Checks answered from the copy (a metric, and what tests look at). */
   answered = 0;
+  /** Answers for covered names, valid for one register version. */
+  readonly answers = new CheckAnswerCache();
 
   constructor(db: Kysely<DB>, watcher: LogWatcher, log?: Pick<Logger, 'info' | 'warn'>) {
     this.#db = db;

@@ -28,9 +28,15 @@ export async function checkName(
   db: Kysely<DB>, name: string, at: Date | undefined, publicBaseUrl: string, rules?: ActiveRules,
 ): Promise<CheckResult> {
   const target = toTarget(name);
-  if (at === undefined && rules?.nothingCovers(target.check)) {
-    rules.answered++;
-    return { name, at: new Date().toISOString(), restricted: false, matches: [], related: [] };
+  let cacheAt: number | undefined;
+  if (at === undefined && rules?.ready) {
+    if (rules.nothingCovers(target.check)) {
+      rules.answered++;
+      return { name, at: new Date().toISOString(), restricted: false, matches: [], related: [] };
+    }
+    cacheAt = rules.version;
+    const known = rules.answers.get(name, cacheAt);
+    if (known) return { ...known, at: new Date().toISOString() };
   }
   at ??= new Date();
   const rows = await spansCovering(db, target.check, at);
@@ -42,7 +48,9 @@ export async function checkName(
     else if (target.path !== undefined && urlCovers(row.value, target.url!)) matches.push(entry);
     else related.push(entry);
   }
-  return { name, at: at.toISOString(), restricted: matches.length > 0, matches, related };
+  const result = { name, at: at.toISOString(), restricted: matches.length > 0, matches, related };
+  if (cacheAt !== undefined) rules!.answers.set(name, cacheAt, result);
+  return result;
 }
 
 function toTarget(name: string): { check: CheckTarget; url?: string; path?: string } {
