@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FeedRule } from '@tizilim/shared';
+import { seededRandom } from '@tizilim/shared';
 
 /** ../shared/datasets relative to the project root (DATASETS_DIR overrides). */
 export const DATASETS_DIR = process.env['DATASETS_DIR'] ?? fileURLToPath(new URL('../../../../shared/datasets/', import.meta.url));
@@ -72,17 +73,8 @@ export function buildRuleSet(d: Datasets, size: '100k' | '1m'): RuleSetSpec {
   return { label: size, rules, exact: [...exact], suffixes: [...suffixes], howMade };
 }
 
-/** A deterministic PRNG (mulberry32) so query files are the same run to run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so query files are the same run to run. */
+export const prng = seededRandom;
 
 /** True when `name` or one of its parents is a suffix rule, or it is an exact rule. */
 function isBlocked(name: string, exact: ReadonlySet<string>, suffixes: ReadonlySet<string>): boolean {

@@ -4,3 +4,4 @@ export * from './matcher/index.js';
 export * from './resource/index.js';
 export * from './register-dump/index.js';
 export * from './public-log/index.js';
+export * from './seeded-random.js';

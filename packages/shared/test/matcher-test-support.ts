@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NO_MATCH, type FeedRule, type Matcher, type MatchedRule } from '../src/matcher/index.js';
+import { seededRandom } from '../src/seeded-random.js';
 
 /** Shared datasets live beside the repository (`../shared/datasets` from its root), never in it. */
 const DATASETS = fileURLToPath(new URL('../../../../shared/datasets/', import.meta.url));
@@ -22,14 +23,7 @@ export function datasets(): { hosts: string[]; suffixes: string[]; popular: stri
 
 /** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
 export function prng(seed: number): { int(n: number): number; pick<T>(xs: readonly T[]): T; chance(p: number): boolean } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     int: (n) => Math.floor(next() * n),
     pick: (xs) => xs[Math.floor(next() * xs.length)]!,

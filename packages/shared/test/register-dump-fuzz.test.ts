@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseResource } from '../src/resource/index.js';
 import { groupDumpRows, parseRegisterDump } from '../src/register-dump/index.js';
 import { generateDump } from './register-dump-fixture.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/seeded-random.js';
 
 /** Bytes that steer the dump parser: separators, quotes, line ends, a cp1251 letter, UTF-8 lead bytes. */
 const INTERESTING = [0x3b, 0x22, 0x0a, 0x0d, 0x7c, 0x20, 0x2e, 0x2f, 0x3a, 0x2a, 0x2d, 0x30, 0xc3, 0xd0, 0xe2, 0x80, 0xff, 0x00];
@@ -38,7 +28,7 @@ function mutate(next: () => number, source: Uint8Array): Uint8Array {
 describe('parseRegisterDump on random bytes', () => {
   it('never throws and gives a consistent report', () => {
     const seed = Number(process.env.FUZZ_SEED ?? 7_340_021);
-    const next = mulberry32(seed);
+    const next = seededRandom(seed);
     const samples = [generateDump(40, 'utf-8').bytes, generateDump(40, 'windows-1251').bytes];
     // Collected rather than asserted one by one: thousands of expect calls would dominate the run.
     const problems: string[] = [];

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseResource } from '../src/resource/index.js';
-
-/** Seeded, so a failure reproduces; the seed is in the failure message. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/seeded-random.js';
 
 const VALID = [
   'bad.kz', 'Пример.kz', 'BAD.kz.', '*.example.kz', '*.Пример.kz', 'bad.example.kz', '_dmarc.example.kz',
@@ -72,7 +61,7 @@ function asInput(kind: string, value: string): string {
 describe('parseResource on random input', () => {
   it('never throws, always answers, and is idempotent on what it accepts', () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20_240_917);
-    const next = mulberry32(seed);
+    const next = seededRandom(seed);
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
       const input = generate(next, i);

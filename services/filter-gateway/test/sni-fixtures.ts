@@ -1,6 +1,7 @@
 /** Shared material for the SNI tests: the real ClientHello corpus and hello surgery. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@tizilim/shared';
 
 export const DATASETS = fileURLToPath(new URL('../../../../shared/datasets/', import.meta.url));
 
@@ -99,17 +100,8 @@ export function padHello(record: Buffer, padLen: number): Buffer {
   return Buffer.concat([recHdr, msgHdr, newBody]);
 }
 
-/** A small seeded PRNG (mulberry32), so a failing fuzz case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing fuzz case can be replayed. */
+export const prng = seededRandom;
 
 /**
  * A hello naming `name`, built from a real Chrome-shaped hello of the corpus by swapping its
