@@ -35,8 +35,9 @@ export async function activateDecision(trx: Transaction<DB>, decision: DecisionR
   const resources = (await decisionResources(trx, [decision.id])).get(decision.id) ?? [];
   const open = await lockOpenPeriods(trx, resources.map((r) => r.id));
   const drafts: LogEntryDraft[] = [];
-  const opened: { periodId: number; draftIndex: number }[] = [];
+  const opened: { resourceId: string; draftIndex: number }[] = [];
   const touchedDecisions = new Set<string>();
+  const mode = decision.action === 'suspend' ? 'suspend' : 'restrict';
 
   if (decision.action === 'restore') {
     for (const p of open) {
@@ -55,22 +56,23 @@ export async function activateDecision(trx: Transaction<DB>, decision: DecisionR
       drafts.push(await closePeriod(trx, p, at, 'superseded', decision.id));
       touchedDecisions.add(p.decision_id);
     }
-    const mode = decision.action === 'suspend' ? 'suspend' : 'restrict';
     for (const r of resources) {
-      const period = await trx
-        .insertInto('enforcement_periods')
-        .values({ resource_id: r.id, decision_id: decision.id, mode, starts_at: at, ends_at: until })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      opened.push({ periodId: period.id, draftIndex: drafts.length });
+      opened.push({ resourceId: r.id, draftIndex: drafts.length });
       drafts.push(addDraft(r, decision, basis, mode));
     }
     await trx.updateTable('decisions').set({ status: 'in_force' }).where('id', '=', decision.id).execute();
   }
   for (const id of touchedDecisions) await endDecisionIfDone(trx, id, at);
   const seqs = await appendLogEntries(trx, drafts, at);
-  for (const { periodId, draftIndex } of opened) {
-    await trx.updateTable('enforcement_periods').set({ add_seq: seqs[draftIndex]! }).where('id', '=', periodId).execute();
+  // The new spans go in after the old ones were closed (the exclusion constraint checks on
+  // insert), in one statement, each naming the log entry that opened it.
+  if (opened.length > 0) {
+    await trx
+      .insertInto('enforcement_periods')
+      .values(opened.map(({ resourceId, draftIndex }) => ({
+        resource_id: resourceId, decision_id: decision.id, mode, starts_at: at, ends_at: decision.effective_until, add_seq: seqs[draftIndex]!,
+      })))
+      .execute();
   }
   return seqs;
 }
