@@ -4,7 +4,11 @@
  * allowed/blocked mix, at 100k and 1M rules.
  *
  *   npx tsx bench/dns/dns-bench.ts [--rules 100k|1m|both] [--seconds N] [--workers 1,2]
- *                                  [--warm N] [--clients N] [--outstanding N] [--json FILE]
+ *                                  [--udp batched,dgram] [--warm N] [--clients N]
+ *                                  [--outstanding N] [--json FILE]
+ *
+ * `--udp` picks the gateway's UDP paths (GATEWAY_UDP_BATCH on / off): the recvmmsg/sendmmsg
+ * addon and Node's dgram, side by side in the same run.
  *
  * dnsperf shares the machine's two cores with the server, so the figure compared is answered
  * queries per second per busy server core: answered queries / server CPU seconds, where the
@@ -40,6 +44,10 @@ const SIZES = ((): ('100k' | '1m')[] => {
 const SECONDS = Number(arg('seconds', '10'));
 const WARM = Number(arg('warm', '2'));
 const WORKERS = arg('workers', '1,2').split(',').map(Number).filter((n) => n > 0);
+const UDP_PATHS = arg('udp', 'batched,dgram').split(',').map((p) => {
+  if (p !== 'batched' && p !== 'dgram') throw new Error(`--udp takes batched and/or dgram, not ${p}`);
+  return p;
+});
 const CLIENTS = Number(arg('clients', '4'));
 const OUTSTANDING = Number(arg('outstanding', '200'));
 const JSON_OUT = arg('json', '');
@@ -116,7 +124,7 @@ async function main(): Promise<void> {
   const tmp = trackDir(mkdtempSync(join(tmpdir(), 'tizilim-dns-bench-')));
   console.log(`DNS bench ${started.toISOString()}  node ${process.version}  cores ${availableParallelism()}  load ${loadAverage()}`);
   console.log(`dnsperf ${version('dnsperf', ['-h'], /Version ([\d.]+)/)}, unbound ${version('/usr/sbin/unbound', ['-V'], /Version ([\d.]+)/)}; `
-    + `${SECONDS} s per run (+${WARM} s warm-up), dnsperf -c ${CLIENTS} -q ${OUTSTANDING}; gateway workers ${WORKERS.join(',')}; temp ${tmp}`);
+    + `${SECONDS} s per run (+${WARM} s warm-up), dnsperf -c ${CLIENTS} -q ${OUTSTANDING}; gateway workers ${WORKERS.join(',')}, UDP ${UDP_PATHS.join(',')}; temp ${tmp}`);
   const d = loadDatasets();
   let upstream: Server | undefined;
   const running = new Set<Server>();
@@ -146,10 +154,11 @@ async function main(): Promise<void> {
           const port = await freePort();
           return { s: await startUnbound('unbound (1 thread)', tmp, rpzUnboundConf(tmp, port, upstream!.port, rpzFile), { name: q.probeBlocked, rcode: RCODE_NXDOMAIN }, 180_000) };
         },
-        ...WORKERS.map((w) => async () => {
-          const g = await startGateway(`gateway (${w} worker${w > 1 ? 's' : ''})`, dataDir, w, upstream!.port, q.probeBlocked);
+        ...WORKERS.flatMap((w) => UDP_PATHS.map((udp) => async () => {
+          const g = await startGateway(`gateway (${w} worker${w > 1 ? 's' : ''}, ${udp})`, dataDir, w, upstream!.port, q.probeBlocked,
+            { GATEWAY_UDP_BATCH: udp === 'batched' ? 'on' : 'off' });
           return { s: g, metrics: g.ports.metrics };
-        }),
+        })),
       ];
       for (const start of configs) {
         const { s, metrics } = await start();

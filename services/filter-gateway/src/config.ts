@@ -35,6 +35,11 @@ export interface GatewayConfig {
   /** How this gateway names itself in heartbeats (GATEWAY_ID, default `${hostname}-${DNS_PORT}`). */
   gatewayId: string;
   heartbeatIntervalMs: number;
+  /**
+   * GATEWAY_UDP_BATCH: `auto` uses the recvmmsg/sendmmsg addon when it was built, `off` stays on
+   * dgram, `on` refuses to start without the addon.
+   */
+  udpBatch: 'auto' | 'on' | 'off';
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +93,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     syncMaxBackoffMs: int(env, 'SYNC_MAX_BACKOFF_MS', 30_000, 10, 600_000),
     gatewayId: env.GATEWAY_ID || defaultGatewayId(os.hostname(), port(env, 'DNS_PORT', 5353)),
     heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 10_000, 50, 3_600_000),
+    udpBatch: udpBatchMode(env.GATEWAY_UDP_BATCH),
   };
   if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
     throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);
@@ -95,6 +101,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(cfg.logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   return cfg;
+}
+
+function udpBatchMode(v: string | undefined): GatewayConfig['udpBatch'] {
+  const t = (v ?? 'auto').toLowerCase();
+  if (t === 'auto' || t === '') return 'auto';
+  if (t === 'on' || t === '1' || t === 'true') return 'on';
+  if (t === 'off' || t === '0' || t === 'false') return 'off';
+  throw new ConfigError(`GATEWAY_UDP_BATCH must be auto, on or off, not "${v}"`);
 }
 
 function int(env: Env, name: string, def: number, min: number, max: number): number {

@@ -13,6 +13,8 @@ import { SyncEngine } from './sync/sync-engine.js';
 
 export interface Gateway {
   dnsPort: number;
+  /** How DNS over UDP is served: the batching addon or dgram. */
+  udpMode: 'batched' | 'dgram';
   dohPort: number;
   metricsPort: number;
   rules: RuleSet;
@@ -57,9 +59,10 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     ready,
     status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state }),
   }, log);
-  log.info({ dns: services.dns.udpPort, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
+  log.info({ dns: services.dns.udpPort, udp: services.dns.udpMode, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
   return {
     dnsPort: services.dns.udpPort,
+    udpMode: services.dns.udpMode,
     dohPort: services.dns.dohPort,
     metricsPort: obs.port,
     rules,

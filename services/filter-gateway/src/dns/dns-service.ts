@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config.js';
 import { DnsMetrics } from '../observability/dns-metrics.js';
+import { registerUdpBatchMetrics } from '../observability/udp-batch-metrics.js';
 import { startDoh } from '../transports/doh.js';
 import { startTcp } from '../transports/tcp.js';
-import { startUdp } from '../transports/udp.js';
+import { startUdp, type UdpListener } from '../transports/udp.js';
+import { udpBatchBinding } from '../transports/udp-batch-binding.js';
+import cluster from 'node:cluster';
 import { CoarseClock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
 import { AnswerCache } from './cache/answer-cache.js';
@@ -24,10 +27,15 @@ type Listener = { port: number; close(): Promise<void> };
 /**
  * UDP and TCP on one port. With port 0 (tests) TCP follows the port UDP was given; when
  * that TCP port happens to be taken, try another pair rather than fail.
+ *
+ * Cluster workers with batched UDP each bind the port themselves (SO_REUSEPORT); with port 0
+ * each would get a port of its own, so there they share the primary's dgram socket instead.
  */
-async function startUdpAndTcp(cfg: GatewayConfig, pipeline: Pipeline, log: Logger): Promise<{ udp: Listener; tcp: Listener }> {
+async function startUdpAndTcp(cfg: GatewayConfig, pipeline: Pipeline, log: Logger): Promise<{ udp: UdpListener; tcp: Listener }> {
+  const inCluster = cluster.isWorker;
+  const batch = inCluster && cfg.dnsPort === 0 ? null : udpBatchBinding(cfg.udpBatch);
   for (let attempt = 0; ; attempt++) {
-    const udp = await startUdp(cfg.host, cfg.dnsPort, pipeline, log);
+    const udp = await startUdp(cfg.host, cfg.dnsPort, pipeline, log, { batch, reusePort: inCluster });
     try {
       return { udp, tcp: await startTcp(cfg.host, udp.port, pipeline, log) };
     } catch (err) {
@@ -39,6 +47,7 @@ async function startUdpAndTcp(cfg: GatewayConfig, pipeline: Pipeline, log: Logge
 
 export interface DnsService {
   udpPort: number;
+  udpMode: UdpListener['mode'];
   tcpPort: number;
   dohPort: number;
   pipeline: Pipeline;
@@ -76,6 +85,7 @@ export async function startDnsService(
   try {
     const { udp, tcp } = await startUdpAndTcp(cfg, pipeline, log);
     started.push(udp, tcp);
+    if (udp.stats) registerUdpBatchMetrics(registry, udp.stats);
     const doh = await startDoh(cfg.host, cfg.dohPort, pipeline, log);
     started.push(doh);
 
@@ -95,6 +105,7 @@ export async function startDnsService(
 
     return {
       udpPort: udp.port,
+      udpMode: udp.mode,
       tcpPort: tcp.port,
       dohPort: doh.port,
       pipeline,

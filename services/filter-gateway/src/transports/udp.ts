@@ -7,15 +7,42 @@ import { CLASSIC_UDP_SIZE } from '../dns/wire/constants.js';
 import { dispatchPending } from './dispatch.js';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
+import type { UdpBatchBinding } from './udp-batch-binding.js';
+import { startBatchedUdp } from './udp-batched.js';
+
+export interface UdpListener {
+  port: number;
+  /** 'batched' (recvmmsg/sendmmsg addon) or 'dgram'. */
+  mode: 'batched' | 'dgram';
+  /** The addon's running totals, on the batched path. */
+  stats?: () => number[];
+  close(): Promise<void>;
+}
+
+export interface UdpOptions {
+  /** The batching addon, when it is to be used. */
+  batch?: UdpBatchBinding | null | undefined;
+  /** Cluster workers bind the port each with SO_REUSEPORT (batched sockets only). */
+  reusePort?: boolean;
+}
+
+/** DNS over UDP: batched through the addon when there is one, else dgram. */
+export async function startUdp(
+  host: string, port: number, pipeline: Pipeline, log: Logger, opts: UdpOptions = {},
+): Promise<UdpListener> {
+  if (opts.batch) {
+    const l = startBatchedUdp(opts.batch, host === 'localhost' ? '127.0.0.1' : host, port, opts.reusePort ?? false, pipeline, log);
+    return { port: l.port, mode: 'batched', stats: l.stats, close: () => l.close() };
+  }
+  return startDgramUdp(host, port, pipeline, log);
+}
 
 /**
- * DNS over UDP. Under cluster, every worker binds the same port and the primary's one socket
+ * DNS over dgram. Under cluster, every worker binds the same port and the primary's one socket
  * is shared, so the kernel spreads datagrams over the workers (Node 20 has no usable
  * reusePort). Replies go out as the list of buffers the pipeline produced: no concatenation.
  */
-export async function startUdp(
-  host: string, port: number, pipeline: Pipeline, log: Logger,
-): Promise<{ port: number; close(): Promise<void> }> {
+async function startDgramUdp(host: string, port: number, pipeline: Pipeline, log: Logger): Promise<UdpListener> {
   const sock = dgram.createSocket({
     type: host.includes(':') ? 'udp6' : 'udp4',
     // Replies go to the address a datagram came from, always an IP literal: without this, Node
@@ -56,6 +83,7 @@ export async function startUdp(
   });
   return {
     port: sock.address().port,
+    mode: 'dgram',
     close: () => new Promise<void>((resolve) => { try { sock.close(() => resolve()); } catch { resolve(); } }),
   };
 }

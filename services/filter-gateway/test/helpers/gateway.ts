@@ -5,6 +5,9 @@ import { pino } from 'pino';
 import { createGateway, loadConfig, type Gateway } from '../../src/index.js';
 import { deadPort } from './upstream-server.js';
 
+/** GATEWAY_UDP_BATCH values the DNS tests run under, and how test titles name them. */
+export const UDP_MODE_NAMES = { on: 'batched', off: 'dgram' } as const;
+
 export async function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'tz-gw-'));
 }
