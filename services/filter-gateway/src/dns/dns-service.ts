@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config.js';
 import { DnsMetrics } from '../observability/dns-metrics.js';
+import { registerRuleSetMetrics } from '../observability/rule-set-metrics.js';
 import { registerUdpBatchMetrics } from '../observability/udp-batch-metrics.js';
 import { startDoh } from '../transports/doh.js';
 import { startTcp } from '../transports/tcp.js';
@@ -67,6 +68,7 @@ export async function startDnsService(
   const deadlines = new Deadlines(clock);
   const cache = new AnswerCache(cfg.cacheMaxEntries);
   const metrics = new DnsMetrics(registry, () => cache.size);
+  registerRuleSetMetrics(registry, rules);
   const pool = new UpstreamPool({
     upstreams: cfg.upstreams,
     attemptTimeoutMs: cfg.upstreamAttemptTimeoutMs,

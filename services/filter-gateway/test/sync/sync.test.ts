@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { snapshotPath } from '../../src/sync/snapshot-file.js';
 import { TestFeed } from '../helpers/feed-server.js';
 import { startGateway, tempDir, waitFor } from '../helpers/gateway.js';
-import { seedSnapshot } from '../helpers/rules.js';
+import { RULES, seedSnapshot } from '../helpers/rules.js';
 import { TestUpstream } from '../helpers/upstream-server.js';
 import { buildQuery, rcodeOf, udpAsk } from '../helpers/wire.js';
 
@@ -43,6 +43,17 @@ describe('sync with the register', () => {
     expect(metrics).toMatch(/register_rules 5/);
     expect(metrics).toMatch(/sync_staleness_seconds 0\.[1-9]/);
     expect(gw.sync.state).toBe('unreachable');
+  });
+
+  it('enforces the rest of a snapshot with a rule the matcher refuses, and counts the refusal', async () => {
+    const up = await upstream();
+    const dataDir = await tempDir();
+    await seedSnapshot(dataDir, [...RULES, { id: 'bad', kind: 'ip', value: 'not-an-address', mode: 'restrict', entry: 199 }], 201);
+    const gw = await gateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}` });
+    expect(await rcode(gw.dnsPort, 'blocked.kz')).toBe(3);
+    const metrics = await (await fetch(`http://127.0.0.1:${gw.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^register_rules_rejected 1$/m);
+    expect(metrics).toMatch(/^register_version 201$/m);
   });
 
   it('is not ready without any rule set', async () => {
