@@ -46,6 +46,10 @@ typedef struct {
   uv_poll_t poll;
   int fd;
   int closed;
+  /* The memory lives until both the poll handle has closed and the JS handle was collected,
+     so a late sendTo or stats on a closed socket reads a closed flag, never freed memory. */
+  int poll_closed;
+  int finalized;
   napi_ref on_batch;
   napi_ref buffers[4];
   napi_async_context async_ctx;
@@ -170,7 +174,23 @@ static void on_poll_closed(uv_handle_t *handle) {
   for (int i = 0; i < 4; i++) napi_delete_reference(env, s->buffers[i]);
   napi_async_destroy(env, s->async_ctx);
   napi_delete_reference(env, s->resource);
-  free(s);
+  s->poll_closed = 1;
+  if (s->finalized) free(s);
+}
+
+static void stop_polling(udp_batch_t *s) {
+  if (s->closed) return;
+  s->closed = 1;
+  uv_poll_stop(&s->poll);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+}
+
+/* The JS handle was collected: close the socket if nobody did, free once the poll has closed. */
+static void on_handle_finalized(napi_env env, void *data, void *hint) {
+  udp_batch_t *s = (udp_batch_t *)data;
+  s->finalized = 1;
+  if (!s->closed) stop_polling(s);
+  else if (s->poll_closed) free(s);
 }
 
 static int get_buffer(napi_env env, napi_value v, void **data, size_t *len) {
@@ -261,7 +281,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "UDPBATCH", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, resource, name, &s->async_ctx);
   uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  CHECK(napi_create_external(env, s, NULL, NULL, &handle));
+  CHECK(napi_create_external(env, s, on_handle_finalized, NULL, &handle));
   return handle;
 }
 
@@ -346,11 +366,7 @@ static napi_value udp_close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   udp_batch_t *s = unwrap(env, argv[0]);
   if (!s) return NULL;
-  if (!s->closed) {
-    s->closed = 1;
-    uv_poll_stop(&s->poll);
-    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-  }
+  stop_polling(s);
   return NULL;
 }
 

@@ -242,6 +242,16 @@ describe('batched UDP sockets and SO_REUSEPORT', () => {
     }
   });
 
+  it('a closed socket still reports its counters and refuses to send (EBADF)', async () => {
+    const a = open(0, false);
+    addon.close(a);
+    addon.close(a);
+    await new Promise((r) => setTimeout(r, 10)); // the poll handle has closed by now
+    expect(addon.stats(a)).toEqual([0, 0, 0, 0, 0]);
+    expect(addon.sendTo(a, [Buffer.alloc(12)], Buffer.alloc(16), 16)).toBe(9);
+    expect(() => addon.port(a)).toThrow();
+  });
+
   it('rejects wrong arguments with a TypeError instead of crashing', () => {
     expect(() => addon.open('127.0.0.1', 0, false, Buffer.alloc(1), Buffer.alloc(1), Buffer.alloc(1), Buffer.alloc(1), () => 0)).toThrow(TypeError);
     expect(() => addon.open('not an ip', 0, false, Buffer.alloc(addon.BATCH * addon.SLOT), Buffer.alloc(addon.META_INTS * 4), Buffer.alloc(addon.BATCH * addon.ADDR_SLOT), Buffer.alloc(addon.SLOT), () => 0)).toThrow(TypeError);
