@@ -199,9 +199,12 @@ static int get_buffer(napi_env env, napi_value v, void **data, size_t *len) {
   return napi_get_buffer_info(env, v, data, len) == napi_ok;
 }
 
-static udp_batch_t *unwrap(napi_env env, napi_value v) {
+/* The arguments of a call whose first argument is a handle; NULL (with a JS error) when it is not one. */
+static udp_batch_t *handle_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
   void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
     napi_throw_type_error(env, NULL, "not a udp-batch handle");
     return NULL;
   }
@@ -286,10 +289,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value udp_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_batch_t *s = unwrap(env, argv[0]);
+  udp_batch_t *s = handle_args(env, info, 1, argv);
   if (!s) return NULL;
   struct sockaddr_storage sa;
   socklen_t len = sizeof sa;
@@ -301,10 +302,8 @@ static napi_value udp_port(napi_env env, napi_callback_info info) {
 
 /* sendTo(handle, chunks: Buffer[], addr: Buffer, addrLen) → 0 or errno: a reply that was not ready within its batch. */
 static napi_value udp_send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_batch_t *s = unwrap(env, argv[0]);
+  udp_batch_t *s = handle_args(env, info, 4, argv);
   if (!s) return NULL;
   uint32_t n = 0;
   bool is_array = false;
@@ -346,10 +345,8 @@ static napi_value udp_send_to(napi_env env, napi_callback_info info) {
 }
 
 static napi_value udp_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_batch_t *s = unwrap(env, argv[0]);
+  udp_batch_t *s = handle_args(env, info, 1, argv);
   if (!s) return NULL;
   CHECK(napi_create_array_with_length(env, 5, &result));
   for (uint32_t i = 0; i < 5; i++) {
@@ -361,10 +358,8 @@ static napi_value udp_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value udp_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  udp_batch_t *s = unwrap(env, argv[0]);
+  udp_batch_t *s = handle_args(env, info, 1, argv);
   if (!s) return NULL;
   stop_polling(s);
   return NULL;
