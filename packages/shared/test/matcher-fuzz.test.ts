@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NO_MATCH, ReferenceMatcher, applyChanges, buildMatcher, type FeedRule, type Matcher, type RuleChange } from '../src/matcher/index.js';
+import {
+  NO_MATCH, OverlayMatcher, ReferenceMatcher, applyChanges, buildMatcher, whenCompacted,
+  type FeedRule, type Matcher, type RuleChange,
+} from '../src/matcher/index.js';
+import { SYNC_COMPACT_RULES } from '../src/matcher/overlay-matcher.js';
 import { datasets, decodeWireStrict, described, prng, wire } from './matcher-test-support.js';
 
 /**
@@ -208,5 +212,67 @@ describe('fast matcher agrees with ReferenceMatcher', () => {
         compareOn(fast, ref, rules, r, 150);
       }
     }
+  }, 120_000);
+
+  it('while a large overlay is compacted in the background, and after it is picked up', async () => {
+    const r = prng(200);
+    let entry = 1;
+    // Above the size compacted at once (distinct fillers), so compactions run as background jobs.
+    let rules = [
+      ...Array.from({ length: 800 }, () => randomRule(r, entry++)),
+      ...Array.from({ length: SYNC_COMPACT_RULES }, (_, i): FeedRule => ({ id: `f${i}`, kind: 'domain', value: `f${i}.${r.pick(SYNTH_TLDS)}`, mode: 'restrict', entry: entry++ })),
+    ];
+    let fast = buildMatcher(rules);
+    let ref = new ReferenceMatcher(rules);
+    let sawPending = false;
+    let sawPickedUp = false;
+    for (let round = 0; round < 60; round++) {
+      const batch: RuleChange[] = Array.from({ length: 1 + r.int(200) }, () => {
+        if (r.chance(0.4) && rules.length) return { op: 'remove', rule: r.pick(rules) };
+        const rule = r.chance(0.3) && rules.length ? { ...r.pick(rules), entry: entry++ } : randomRule(r, entry++);
+        return { op: 'add', rule };
+      });
+      const probes = Array.from({ length: 100 }, () => randomHost(r, rules));
+      const before = answersOf(fast, probes);
+      const previous = fast;
+      const previousBase = previous instanceof OverlayMatcher ? previous.base : previous;
+      fast = applyChanges(fast, batch);
+      ref = applyChanges(ref, batch) as ReferenceMatcher;
+      if (fast instanceof OverlayMatcher && fast.compaction && !fast.compaction.settled) sawPending = true;
+      if (fast instanceof OverlayMatcher && fast.base !== previousBase && previous instanceof OverlayMatcher && previous.compaction) sawPickedUp = true;
+      rules = ref.rules().map((x) => ({ id: '', ...x }));
+      compareOn(fast, ref, rules, r, 60);
+      // Let the job run a slice or two (or none), as a busy event loop would.
+      for (let i = r.int(4); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
+      // The matcher a query holds never changes under it, however far the job has got.
+      expect(answersOf(previous, probes)).toEqual(before);
+      if (round % 15 === 14) {
+        const compacted = await whenCompacted(fast);
+        if (fast instanceof OverlayMatcher && compacted instanceof OverlayMatcher && compacted.base !== fast.base) sawPickedUp = true;
+        compareOn(compacted, ref, rules, r, 100);
+        compareOn(fast, ref, rules, r, 20);
+        fast = compacted;
+      }
+    }
+    expect(sawPending).toBe(true);
+    expect(sawPickedUp).toBe(true);
+  }, 120_000);
+
+  it('finishes a compaction at once when changes outrun it, with the same answers', () => {
+    const r = prng(300);
+    let entry = 1;
+    let rules = Array.from({ length: SYNC_COMPACT_RULES + 200 }, (_, i): FeedRule => ({ id: `f${i}`, kind: 'domain_suffix', value: `f${i}.${r.pick(SYNTH_TLDS)}`, mode: 'restrict', entry: entry++ }));
+    let fast = buildMatcher(rules);
+    let ref = new ReferenceMatcher(rules);
+    const firstBase = fast;
+    // No event-loop turn between batches: only the overlay's own limit can end the job.
+    for (let round = 0; round < 40; round++) {
+      const batch: RuleChange[] = Array.from({ length: 400 }, () => ({ op: 'add', rule: randomRule(r, entry++) }));
+      fast = applyChanges(fast, batch);
+      ref = applyChanges(ref, batch) as ReferenceMatcher;
+    }
+    rules = ref.rules().map((x) => ({ id: '', ...x }));
+    expect(fast instanceof OverlayMatcher ? fast.base : fast).not.toBe(firstBase);
+    compareOn(fast, ref, rules, r, 400);
   }, 120_000);
 });

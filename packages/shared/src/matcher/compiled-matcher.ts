@@ -1,17 +1,17 @@
 import { NO_MATCH, type Matcher, type MatchedRule, type ResourceKind, type RuleMode } from './matcher-types.js';
-import type { DomainTrie } from './domain-trie.js';
+import type { DomainTable } from './domain-table.js';
 import type { CidrTable } from './cidr-table.js';
 import { normaliseHost, parseUrlRule, type UrlRules } from './url-rules.js';
 import { parseIpRuleValue } from './ip-text.js';
 import type { RuleStore } from './rule-store.js';
 
 /**
- * An immutable matcher over one build: the domain trie, one CIDR table per address family,
+ * An immutable matcher over one build: the domain table, one CIDR table per address family,
  * the URL rules and the rule records. Built by MatcherBuilder.
  */
 export class CompiledMatcher implements Matcher {
   constructor(
-    readonly trie: DomainTrie,
+    readonly domains: DomainTable,
     readonly cidr4: CidrTable,
     readonly cidr6: CidrTable,
     readonly urls: UrlRules,
@@ -22,15 +22,15 @@ export class CompiledMatcher implements Matcher {
   /** One past the largest handle; overlays number their own rules from here. */
   get handleCount(): number { return this.store.handleCount; }
   /** Bytes held in typed arrays (outside the V8 heap's `heapUsed`). */
-  get byteSize(): number { return this.trie.byteSize + this.cidr4.byteSize + this.cidr6.byteSize + this.store.byteSize; }
+  get byteSize(): number { return this.domains.byteSize + this.cidr4.byteSize + this.cidr6.byteSize + this.store.byteSize; }
 
-  matchWireName(buf: Uint8Array, offset: number): number { return this.trie.matchWire(buf, offset, null); }
-  matchHost(host: string): number { return this.trie.matchText(host, null); }
+  matchWireName(buf: Uint8Array, offset: number): number { return this.domains.matchWire(buf, offset, null); }
+  matchHost(host: string): number { return this.domains.matchText(host, null); }
   matchIp(addr: Uint8Array): number { return this.ipMatch(addr, null); }
   matchUrl(host: string, path: string): number {
-    if (this.urls.size === 0) return this.trie.matchText(host, null);
+    if (this.urls.size === 0) return this.domains.matchText(host, null);
     const h = this.urls.match(normaliseHost(host), path, null);
-    return h !== NO_MATCH ? h : this.trie.matchText(host, null);
+    return h !== NO_MATCH ? h : this.domains.matchText(host, null);
   }
 
   /** Longest-prefix IP rule skipping `removed`; the table that answered keeps the rank. */
@@ -48,7 +48,7 @@ export class CompiledMatcher implements Matcher {
     const s = this.store;
     if (!(handle >= 0 && handle < s.handleCount)) throw new RangeError(`no rule behind handle ${handle}`);
     const kind = s.kindOf(handle);
-    const value = kind === 'domain' || kind === 'domain_suffix' ? this.trie.nameOf(s.ref[handle]!) : s.values[s.ref[handle]!]!;
+    const value = kind === 'domain' || kind === 'domain_suffix' ? this.domains.nameOf(s.ref[handle]!) : s.values[s.ref[handle]!]!;
     const rule: MatchedRule = { kind, value, mode: s.modeOf(handle), entry: s.entry[handle]! };
     const until = s.untilText.get(handle);
     if (until !== undefined) rule.until = until;
@@ -58,8 +58,8 @@ export class CompiledMatcher implements Matcher {
   /** The live rule with this kind and value (as the builder would key it), or NO_MATCH. */
   findRule(kind: ResourceKind, value: string): number {
     switch (kind) {
-      case 'domain': return this.trie.find(value, false);
-      case 'domain_suffix': return this.trie.find(value, true);
+      case 'domain': return this.domains.find(value, false);
+      case 'domain_suffix': return this.domains.find(value, true);
       case 'ip':
       case 'cidr': {
         const ip = parseIpRuleValue(kind, value);

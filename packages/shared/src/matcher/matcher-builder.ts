@@ -1,5 +1,6 @@
 import type { FeedRule, MatchedRule } from './matcher-types.js';
-import { DomainTrieBuilder, validateRuleName } from './domain-trie.js';
+import { validateRuleName } from './domain-name-hash.js';
+import { DomainTableBuilder } from './domain-table-builder.js';
 import { CidrTableBuilder } from './cidr-table.js';
 import { UrlRulesBuilder, parseUrlRule } from './url-rules.js';
 import { parseIpRuleValue } from './ip-text.js';
@@ -13,7 +14,7 @@ import { CompiledMatcher } from './compiled-matcher.js';
  */
 export class MatcherBuilder {
   readonly #store: RuleStoreBuilder;
-  readonly #trie: DomainTrieBuilder;
+  readonly #domains: DomainTableBuilder;
   readonly #cidr4 = new CidrTableBuilder(4);
   readonly #cidr6 = new CidrTableBuilder(16);
   readonly #urls = new UrlRulesBuilder();
@@ -21,13 +22,14 @@ export class MatcherBuilder {
 
   /**
    * `expectedRules` (e.g. a snapshot header's `count`) sizes the first allocations, saving
-   * the copies of growing; any number of rules may still be added.
+   * the copies of growing; any number of rules may still be added. `expectedNameBytes` does
+   * the same for the domain names' storage (a compaction knows it).
    */
-  constructor(options: { expectedRules?: number } = {}) {
+  constructor(options: { expectedRules?: number; expectedNameBytes?: number } = {}) {
     const n = options.expectedRules ?? 0;
     this.#store = new RuleStoreBuilder(n);
-    // Typical registers: about 1.1 trie nodes per domain rule once the upper labels are shared.
-    this.#trie = new DomainTrieBuilder(n * 1.2);
+    // Typical registers are nearly all domain rules, rarely two on one name.
+    this.#domains = new DomainTableBuilder(n, options.expectedNameBytes ?? 0);
   }
 
   add(rule: FeedRule | MatchedRule): void {
@@ -40,9 +42,9 @@ export class MatcherBuilder {
       case 'domain_suffix': {
         const end = validateRuleName(value);
         if (end < 0) throw new TypeError(`rule ${kind} ${value}: not a host name of A-labels`);
-        const node = this.#trie.insertName(value, end);
-        const h = this.#store.add(kind, mode, entry, until, node);
-        const previous = this.#trie.setRule(node, kind === 'domain_suffix', h);
+        const slot = this.#domains.insertName(value, end);
+        const h = this.#store.add(kind, mode, entry, until, this.#domains.nameAt(slot));
+        const previous = this.#domains.setRule(slot, kind === 'domain_suffix', h);
         if (previous >= 0) this.#store.markDead(previous);
         return;
       }
@@ -68,17 +70,47 @@ export class MatcherBuilder {
     }
   }
 
+  /** Re-adds a live rule of a built matcher (a compaction) without going through its text. */
+  addFrom(base: CompiledMatcher, handle: number): void {
+    if (this.#built) throw new Error('MatcherBuilder.add after build()');
+    const store = base.store;
+    const code = store.flags[handle]! >> 1;
+    if (code !== KIND_CODE.domain && code !== KIND_CODE.domain_suffix) {
+      this.add(base.ruleOf(handle));
+      return;
+    }
+    const slot = this.#domains.insertStored(base.domains.namePool, store.ref[handle]!);
+    const h = this.#store.copy(store, handle, this.#domains.nameAt(slot));
+    const previous = this.#domains.setRule(slot, code === KIND_CODE.domain_suffix, h);
+    if (previous >= 0) this.#store.markDead(previous);
+  }
+
   /** The matcher; the builder cannot be used afterwards. */
   build(): CompiledMatcher {
+    const steps = this.buildSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** Faults in the presized arrays' pages in steps (see prefault.ts); optional. */
+  *prefault(): Generator<void, void> {
+    yield* this.#domains.prefault();
+    yield* this.#store.prefault();
+  }
+
+  /** build() in steps of a few milliseconds each, for a compaction that yields between them. */
+  *buildSteps(): Generator<void, CompiledMatcher> {
+    if (this.#built) throw new Error('MatcherBuilder.build twice');
     this.#built = true;
-    const { trie, slotOf } = this.#trie.build();
+    const table = this.#domains.build();
+    yield;
     const markDead = (h: number): void => this.#store.markDead(h);
     const cidr4 = this.#cidr4.build(markDead);
     const cidr6 = this.#cidr6.build(markDead);
-    for (let h = 0; h < this.#store.count; h++) {
-      const code = this.#store.kindCodeOf(h);
-      if (code === KIND_CODE.domain || code === KIND_CODE.domain_suffix) this.#store.setRef(h, slotOf[this.#store.refOf(h)]!);
-    }
-    return new CompiledMatcher(trie, cidr4, cidr6, this.#urls.build(), this.#store.build());
+    const urls = this.#urls.build();
+    yield;
+    return new CompiledMatcher(table, cidr4, cidr6, urls, this.#store.build());
   }
 }

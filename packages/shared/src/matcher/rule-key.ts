@@ -1,5 +1,5 @@
 import type { ResourceKind } from './matcher-types.js';
-import { validateRuleName } from './domain-trie.js';
+import { validateRuleName } from './domain-name-hash.js';
 import { parseIpRuleValue } from './ip-text.js';
 import { parseUrlRule } from './url-rules.js';
 

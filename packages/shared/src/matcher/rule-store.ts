@@ -1,4 +1,5 @@
 import type { ResourceKind, RuleMode } from './matcher-types.js';
+import { touchPages } from './prefault.js';
 
 /**
  * Per-rule details behind a handle, in typed arrays so the hot-path accessors read one slot
@@ -50,15 +51,34 @@ export class RuleStoreBuilder {
     return h;
   }
 
+  /** A record copied from a built store (a compaction re-adding its live rules), pointing at `ref`. */
+  copy(from: RuleStore, handle: number, ref: number): number {
+    if (this.#count === this.#flags.length) this.#grow();
+    const h = this.#count++;
+    this.#flags[h] = from.flags[handle]!;
+    this.#entry[h] = from.entry[handle]!;
+    this.#ref[h] = ref;
+    const until = from.untilMs === null ? undefined : from.untilText.get(handle);
+    if (until !== undefined) {
+      if (this.#untilMs === null) this.#untilMs = new Float64Array(this.#flags.length);
+      this.#untilMs[h] = from.untilMs![handle]!;
+      this.#untilText.set(h, until);
+    }
+    return h;
+  }
+
   /** Marks a rule replaced by a later one with the same kind and value. */
   markDead(handle: number): void {
     if (this.#dead === null) this.#dead = new Uint8Array(this.#flags.length);
     if (this.#dead[handle] === 0) { this.#dead[handle] = 1; this.#deadCount++; }
   }
 
-  setRef(handle: number, ref: number): void { this.#ref[handle] = ref; }
-  refOf(handle: number): number { return this.#ref[handle]!; }
-  kindCodeOf(handle: number): number { return this.#flags[handle]! >> 1; }
+  /** Faults in the presized arrays' pages in steps (see prefault.ts). */
+  *prefault(): Generator<void, void> {
+    yield* touchPages(this.#flags);
+    yield* touchPages(this.#entry);
+    yield* touchPages(this.#ref);
+  }
 
   #grow(): void {
     const n = this.#flags.length * 2;
@@ -71,14 +91,17 @@ export class RuleStoreBuilder {
 
   build(): RuleStore {
     const n = this.#count;
+    // A presized builder has little slack, and a copy costs more (fresh pages) than keeping it.
+    const copy = this.#flags.length - n > (n >> 2) + 1024;
+    const fit = <T extends Uint8Array | Float64Array | Int32Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     const built = new RuleStore(
-      this.#flags.slice(0, n),
-      this.#entry.slice(0, n),
-      this.#ref.slice(0, n),
-      this.#untilMs && this.#untilMs.slice(0, n),
+      fit(this.#flags),
+      fit(this.#entry),
+      fit(this.#ref),
+      this.#untilMs && fit(this.#untilMs),
       new Map(this.#untilText),
       this.#values.slice(),
-      this.#dead && this.#dead.slice(0, n),
+      this.#dead && fit(this.#dead),
       n - this.#deadCount,
     );
     // A builder kept by mistake after build() must not pin twice the matcher's memory.
@@ -94,7 +117,7 @@ export class RuleStore {
   constructor(
     readonly flags: Uint8Array,
     readonly entry: Float64Array,
-    /** Domain rules: the trie node; other kinds: index into `values`. */
+    /** Domain rules: where the domain table stores the name; other kinds: index into `values`. */
     readonly ref: Int32Array,
     readonly untilMs: Float64Array | null,
     readonly untilText: ReadonlyMap<number, string>,

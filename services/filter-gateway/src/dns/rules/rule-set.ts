@@ -1,5 +1,5 @@
 import {
-  MatcherBuilder, NO_MATCH, applyChanges, buildMatcher,
+  MatcherBuilder, NO_MATCH, applyChanges, buildMatcher, whenCompacted,
   type FeedChange, type FeedRule, type Matcher, type RuleChange,
 } from '@tizilim/shared';
 
@@ -54,7 +54,7 @@ export class RuleSet {
       if (c.op === 'add' && rule.until !== undefined) this.#ending.set(key, rule);
       else this.#ending.delete(key);
     }
-    if (fresh.length > 0) this.matcher = applyFiltered(this.matcher, fresh, () => this.rejectedRules++);
+    if (fresh.length > 0) this.#use(applyFiltered(this.matcher, fresh, () => this.rejectedRules++));
     this.#recomputeExpiry();
     if (to > this.version) this.version = to;
     this.#emit();
@@ -71,9 +71,19 @@ export class RuleSet {
     for (const [k, r] of this.#ending) {
       if (Date.parse(r.until!) <= now) { gone.push({ op: 'remove', rule: r }); this.#ending.delete(k); }
     }
-    if (gone.length > 0) this.matcher = applyChanges(this.matcher, gone);
+    if (gone.length > 0) this.#use(applyChanges(this.matcher, gone));
     this.#recomputeExpiry();
     if (gone.length > 0) this.#emit();
+  }
+
+  /**
+   * A large matcher compacts its overlay in the background; its fresh build replaces the
+   * overlay as soon as it is done rather than at the next change, so the old build's memory
+   * comes back without waiting for the register. Same rules either way: no change event.
+   */
+  #use(m: Matcher): void {
+    this.matcher = m;
+    whenCompacted(m).then((c) => { if (this.matcher === m && c !== m) this.matcher = c; }, () => undefined);
   }
 
   onChange(fn: () => void): () => void {
