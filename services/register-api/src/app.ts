@@ -25,6 +25,7 @@ import { checkpointRoutes } from './routes/log/checkpoint-routes.js';
 import { publicApi } from './routes/public/public-plugin.js';
 import { LogWatcher, type Listen } from './domain/log-watcher.js';
 import { ActiveRules } from './domain/active-rules.js';
+import { registerCheckCopyMetrics } from './plugins/check-copy-metrics.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -88,6 +89,7 @@ export async function buildApp(options: AppOptions) {
   // Public checks of names no rule covers are answered from memory once this has loaded (in the background).
   const activeRules = new ActiveRules(options.db, watcher, app.log);
   app.decorate('activeRules', activeRules);
+  registerCheckCopyMetrics(app.metrics, activeRules);
   app.addHook('onClose', () => activeRules.close());
   await app.register(publicApi, {
     publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080',

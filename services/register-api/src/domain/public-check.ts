@@ -3,8 +3,11 @@ import { normaliseHost, parseResource } from '@tizilim/shared/resource/index';
 import type { DB } from '../db/schema.js';
 import { fieldError } from '../errors/error-catalogue.js';
 import { spansCovering, type CheckTarget } from '../repositories/public-query-repository.js';
-import { publicEntry, type PublicEntry } from './public-view.js';
+import { publicEntry, type PublicEntry, type PublicEntrySource } from './public-view.js';
 import type { ActiveRules } from './active-rules.js';
+
+/** How long a check waits for the in-memory copy to apply a change it has heard of, before asking the database. */
+const CATCH_UP_WAIT_MS = 250;
 
 export interface CheckResult {
   name: string;
@@ -20,26 +23,38 @@ export interface CheckResult {
  * Is this name, URL or address restricted at `at`, and by which entries? Answers with every
  * rule in force that covers it, so a citizen sees the exact decision and legal basis.
  *
- * Now, when the in-memory copy of the active rules is current and no rule covers the host, the
- * address or any URL on the host, the answer (not restricted, nothing related) needs no
- * database. `at` absent means now; `rules` is the in-memory copy, when there is one.
+ * Now (`at` absent) the answer comes from the in-memory copy of the active rules (`rules`)
+ * when it is current, and from the database otherwise; both give the same answer. A past
+ * instant always asks the database, which alone keeps closed spans.
  */
 export async function checkName(
   db: Kysely<DB>, name: string, at: Date | undefined, publicBaseUrl: string, rules?: ActiveRules,
 ): Promise<CheckResult> {
   const target = toTarget(name);
-  let cacheAt: number | undefined;
-  if (at === undefined && rules?.ready) {
-    if (rules.nothingCovers(target.check)) {
+  if (at === undefined && rules) {
+    if (!rules.ready) await rules.waitCurrent(CATCH_UP_WAIT_MS);
+    const now = new Date();
+    const rows = rules.coveringSpans(target.check, now.getTime());
+    if (rows) {
       rules.answered++;
-      return { name, at: new Date().toISOString(), restricted: false, matches: [], related: [] };
+      return answer(name, target, now, rows, publicBaseUrl);
     }
-    cacheAt = rules.version;
-    const known = rules.answers.get(name, cacheAt);
-    if (known) return { ...known, at: new Date().toISOString() };
   }
   at ??= new Date();
-  const rows = await spansCovering(db, target.check, at);
+  return answer(name, target, at, await spansCovering(db, target.check, at), publicBaseUrl);
+}
+
+/** The answer at `now` from the in-memory copy only; undefined when it cannot give one (tests compare it with the database's). */
+export function checkNameInCopy(rules: ActiveRules, name: string, now: Date, publicBaseUrl: string): CheckResult | undefined {
+  const target = toTarget(name);
+  const rows = rules.coveringSpans(target.check, now.getTime());
+  return rows && answer(name, target, now, rows, publicBaseUrl);
+}
+
+type Target = ReturnType<typeof toTarget>;
+
+/** Spans ordered by entry, as either source gives them, sorted into what blocks the name and what is only related. */
+function answer(name: string, target: Target, at: Date, rows: readonly PublicEntrySource[], publicBaseUrl: string): CheckResult {
   const matches: PublicEntry[] = [];
   const related: PublicEntry[] = [];
   for (const row of rows) {
@@ -48,9 +63,7 @@ export async function checkName(
     else if (target.path !== undefined && urlCovers(row.value, target.url!)) matches.push(entry);
     else related.push(entry);
   }
-  const result = { name, at: at.toISOString(), restricted: matches.length > 0, matches, related };
-  if (cacheAt !== undefined) rules!.answers.set(name, cacheAt, result);
-  return result;
+  return { name, at: at.toISOString(), restricted: matches.length > 0, matches, related };
 }
 
 function toTarget(name: string): { check: CheckTarget; url?: string; path?: string } {

@@ -17,8 +17,15 @@ export function publicResource(row: { kind: PublicSpanRow['kind']; value: string
   };
 }
 
+/** What `publicEntry` reads of a span: a database row, or one rebuilt from the in-memory copy. */
+export type PublicEntrySource = Pick<
+  PublicSpanRow,
+  'add_seq' | 'kind' | 'value' | 'display' | 'host' | 'category' | 'closed_at' | 'mode' | 'starts_at' | 'ends_at' | 'end_reason'
+  | 'decision_id' | 'basis_kind' | 'authority' | 'document_number' | 'issued_at'
+>;
+
 /** One span of enforcement, as the public API and bulk exports present it. */
-export function publicEntry(row: PublicSpanRow, publicBaseUrl: string) {
+export function publicEntry(row: PublicEntrySource, publicBaseUrl: string) {
   const entry = Number(row.add_seq ?? 0);
   return {
     entry,

@@ -1,5 +1,3 @@
-import { PassThrough, type Writable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,11 +5,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
-import { activeRulesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
+import { activeRulesQuery, changesSince, countActiveRules, type ActiveRuleRow } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { changeFromLogRow, snapshotLine } from './feed-lines.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
+import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
+import { FeedStream, acceptsGzip } from './feed-stream.js';
+import { keptLines, snapshotStep } from './snapshot-derive.js';
+
+/** Rows per cursor fetch: fewer round trips, each a few MB at most. */
+const FETCH_ROWS = 10_000;
+/** Text gathered before a write: one write per this many bytes, not per line. */
+const WRITE_BYTES = 256 * 1024;
+/** A cached snapshot further behind than this many log entries is not patched up; the database streams afresh. */
+const MAX_DERIVED_STEP = 50_000;
 
 export interface FeedOptions {
   watcher: LogWatcher;
@@ -28,9 +36,15 @@ const changeSchema = z.object({
 /**
  * The feed gateways and resolvers pull. Snapshots stream from one consistent database snapshot
  * (REPEATABLE READ), so the version in the header is exactly the set that follows; memory
- * stays flat whatever the number of rules.
+ * stays flat whatever the number of rules. The NDJSON snapshot of the newest version is also
+ * written to disk as it streams (plain and gzip), and served from there to every gateway that
+ * asks for that version again; the next version is made from that copy and the log entries
+ * in between, without the million-row query.
  */
 export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) => {
+  const cache = new SnapshotCache();
+  app.addHook('onClose', async () => cache.close());
+
   app.get('/v1/feed/snapshot', {
     onRequest: app.authorize(CAN.readFeed),
     schema: {
@@ -40,8 +54,18 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       produces: ['application/x-ndjson'],
     },
   }, async (request, reply) => {
-    return streamRuleSet(request, reply, 'application/x-ndjson; charset=utf-8', (version, count) =>
-      `${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`, snapshotLine);
+    const contentType = 'application/x-ndjson; charset=utf-8';
+    const head = (await logHead(app.db)).seq;
+    const cached = await cache.open(head, acceptsGzip(request) ? 'gzip' : 'identity');
+    if (cached) {
+      reply.header('content-type', contentType).header('cache-control', 'no-store').header('vary', 'accept-encoding').header('x-register-version', String(head));
+      if (acceptsGzip(request)) reply.header('content-encoding', 'gzip');
+      return reply.send(cached);
+    }
+    const derived = await streamDerived(request, reply, contentType, head);
+    if (derived) return derived;
+    return streamRuleSet(request, reply, contentType, (version, count) =>
+      `${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`, snapshotLine, (version, count) => cache.begin(version, count));
   });
 
   app.get('/v1/feed/rpz', {
@@ -84,28 +108,16 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     return { from: since, to: changes.at(-1)?.seq ?? since, changes };
   });
 
+  /** Every active rule from one REPEATABLE READ snapshot of the database, optionally kept as the cache's copy. */
   async function streamRuleSet(
     request: FastifyRequest,
     reply: FastifyReply,
     contentType: string,
     header: (version: number, count: number) => string,
-    line: (row: Parameters<typeof snapshotLine>[0]) => string,
+    line: (row: ActiveRuleRow) => string,
+    keep?: (version: number, count: number) => SnapshotWriter | undefined,
   ) {
-    const body = new PassThrough();
-    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
-    reply.header('content-type', contentType).header('cache-control', 'no-store').header('vary', 'accept-encoding');
-    let out: Writable = body;
-    if (gzip) {
-      const z = createGzip({ level: 1 });
-      z.pipe(body);
-      out = z;
-      reply.header('content-encoding', 'gzip');
-    }
-    // If the client goes away mid-stream, tear the pipeline down so the snapshot transaction ends.
-    let finished = false;
-    reply.raw.once('close', () => {
-      if (!finished) out.destroy(new Error('client went away'));
-    });
+    const out = new FeedStream(request, reply, contentType);
     // The first rows decide the status: open the snapshot before answering, then stream.
     const started = new Promise<void>((resolve, reject) => {
       app.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
@@ -114,41 +126,67 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         await sql`SET LOCAL cursor_tuple_fraction = 1`.execute(trx);
         const version = (await logHead(trx)).seq;
         const count = await countActiveRules(trx);
-        reply.header('x-register-version', String(version));
+        out.open(version, keep?.(version, count));
         resolve();
-        await write(out, header(version, count));
+        await out.write(header(version, count));
         let chunk = '';
-        for await (const row of activeRulesQuery(trx).stream(2000)) {
+        for await (const row of activeRulesQuery(trx).stream(FETCH_ROWS)) {
           chunk += line(row);
-          if (chunk.length >= 64 * 1024) {
-            await write(out, chunk);
+          if (chunk.length >= WRITE_BYTES) {
+            await out.write(chunk);
             chunk = '';
           }
         }
-        await write(out, chunk);
-        finished = true;
-        out.end();
+        await out.write(chunk);
+        await out.end();
       }).catch((err: unknown) => {
         reject(err);
         request.log.warn({ err }, 'feed stream aborted');
-        out.destroy(err as Error);
+        out.fail(err as Error);
       });
     });
     await started;
-    return reply.send(body);
+    return reply.send(out.body);
+  }
+
+  /**
+   * The snapshot of `version` made from the cached one of an earlier version and the log
+   * entries in between: the old file's lines minus the rules since removed, then the rules
+   * since added (their entries are the newest, so the order by entry holds). No million-row
+   * query; the result is the cache's copy of `version` in turn.
+   */
+  async function streamDerived(request: FastifyRequest, reply: FastifyReply, contentType: string, version: number): Promise<FastifyReply | undefined> {
+    const base = cache.latest();
+    if (!base || version <= base.version || version - base.version > MAX_DERIVED_STEP) return undefined;
+    const step = await snapshotStep(app.db, base.version, version);
+    const file = step && (await base.open());
+    if (!step || !file) return undefined;
+    const count = base.count - step.removed.size + step.added.length;
+    const out = new FeedStream(request, reply, contentType);
+    out.open(version, cache.begin(version, count));
+    void (async () => {
+      try {
+        await out.write(`${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`);
+        const dropped = { n: 0 };
+        for await (const lines of keptLines(file, step.removed, dropped)) await out.write(lines);
+        if (dropped.n !== step.removed.size) throw new Error(`snapshot ${base.version} → ${version}: ${dropped.n} lines dropped, ${step.removed.size} rules removed`);
+        let chunk = '';
+        for (const row of step.added) {
+          chunk += snapshotLine(row);
+          if (chunk.length >= WRITE_BYTES) {
+            await out.write(chunk);
+            chunk = '';
+          }
+        }
+        await out.write(chunk);
+        await out.end();
+      } catch (err) {
+        request.log.warn({ err }, 'feed stream aborted');
+        out.fail(err as Error);
+      } finally {
+        await file.close().catch(() => {});
+      }
+    })();
+    return reply.send(out.body);
   }
 };
-
-/** Writes with backpressure; rejects when the stream is torn down, so a transaction never waits forever. */
-async function write(out: Writable, text: string): Promise<void> {
-  if (out.destroyed) throw new Error('client went away');
-  if (!text || out.write(text)) return;
-  await new Promise<void>((resolve, reject) => {
-    const done = () => { cleanup(); resolve(); };
-    const fail = () => { cleanup(); reject(new Error('client went away')); };
-    const cleanup = () => { out.off('drain', done); out.off('close', fail); out.off('error', fail); };
-    out.once('drain', done);
-    out.once('close', fail);
-    out.once('error', fail);
-  });
-}

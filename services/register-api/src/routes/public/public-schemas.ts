@@ -23,3 +23,7 @@ export const publicEntrySchema = z
     legalBasis: z.object({ kind: z.string(), authority: z.string(), documentNumber: z.string(), issuedAt: z.string() }),
   })
   .meta({ id: 'PublicEntry' });
+
+export const checkResultSchema = z.object({
+  name: z.string(), at: z.string(), restricted: z.boolean(), matches: z.array(publicEntrySchema), related: z.array(publicEntrySchema),
+});
