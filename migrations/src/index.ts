@@ -4,6 +4,7 @@ import * as platformsOrdersIsps from './migrations/0002-platforms-orders-isps.js
 import * as imports from './migrations/0003-imports.js';
 import * as feedLinks from './migrations/0004-feed-links.js';
 import * as reversedHostIndex from './migrations/0005-reversed-host-index.js';
+import * as spansByDecisionIndex from './migrations/0006-spans-by-decision-index.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0003-imports': imports,
   '0004-feed-links': feedLinks,
   '0005-reversed-host-index': reversedHostIndex,
+  '0006-spans-by-decision-index': spansByDecisionIndex,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

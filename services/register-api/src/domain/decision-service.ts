@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { ParsedResource } from '@tizilim/shared/resource/index';
-import type { DB } from '../db/schema.js';
+import type { DB, DecisionRow, DecisionStatus } from '../db/schema.js';
 import { RegisterError, fieldError, notFound } from '../errors/error-catalogue.js';
-import { recordAudit } from '../repositories/audit-repository.js';
-import { decisionResources, decisionView, findDecision, insertDecision, lockDecision, type DecisionView } from '../repositories/decision-repository.js';
+import { auditWrite, recordAudit } from '../repositories/audit-repository.js';
+import { decisionResources, decisionView, findDecision, insertDecision, lockDecision, lockDecisionForApproval, type DecisionView } from '../repositories/decision-repository.js';
 import { transactionWithConfirmedCommit } from '../db/confirmed-transaction.js';
+import { writeInOneStatement } from '../db/one-statement.js';
 import { findLegalBasis } from '../repositories/legal-basis-repository.js';
 import { findResources, upsertResources } from '../repositories/resource-repository.js';
 import { periodCovering } from '../repositories/enforcement-repository.js';
@@ -83,32 +84,51 @@ export interface ApprovalResult {
   logEntries: number[];
 }
 
+/**
+ * Approves a decision and, when its time has come, puts it into force. What cannot change while
+ * it waits (the decision, locked; its legal basis; its resources) is read in one query before
+ * the enforcement section, so the log head stays locked only for the section's own reads and
+ * one statement that writes everything: log entries, spans, the decision and the audit record.
+ */
 export async function approveDecision(db: Kysely<DB>, id: string, actor: Actor): Promise<ApprovalResult> {
   return db.transaction().execute(async (trx) => {
-    const decision = await lockDecision(trx, id);
-    if (!decision) throw notFound('decision');
+    const found = await lockDecisionForApproval(trx, id);
+    if (!found) throw notFound('decision');
+    const { decision, basis, resources } = found;
     if (decision.status !== 'pending_approval') {
       throw new RegisterError('INVALID_STATE', `decision is ${decision.status}; only a decision pending approval can be approved`);
     }
     if (decision.created_by === actor.id) {
       throw new RegisterError('SELF_APPROVAL', 'a decision must be approved by someone other than its author');
     }
-    const basis = await findLegalBasis(trx, decision.legal_basis_id);
-    if (!basis) throw new Error(`decision ${id} has no legal basis row`); // impossible: foreign key
-    const now = await enterEnforcementSection(trx);
-    await trx.updateTable('decisions').set({ approved_by: actor.id, approved_at: now, status: 'scheduled' }).where('id', '=', id).execute();
-
-    let logEntries: number[] = [];
-    if (decision.effective_from <= now) logEntries = await activateDecision(trx, decision, basis, now);
-
-    const after = (await lockDecision(trx, id))!;
-    const resources = (await decisionResources(trx, [id])).get(id) ?? [];
-    const view = decisionView(after, resources);
-    await recordAudit(trx, {
+    const section = await enterEnforcementSection(trx);
+    const approval = { approved_by: actor.id, approved_at: section.at };
+    const audit = (status: DecisionStatus, logEntries: number[]) => auditWrite(trx, {
       actorId: actor.id, sourceIp: actor.sourceIp, action: 'decision.approve', targetType: 'decision', targetId: id,
-      before: { status: decision.status }, after: { status: after.status, logEntries },
+      before: { status: decision.status }, after: { status, logEntries },
     });
-    return { decision: view, logEntries };
+
+    // The decision row is locked and every column that changes is set here: its new state is
+    // known without reading it back.
+    let after: DecisionRow;
+    let logEntries: number[] = [];
+    if (decision.effective_from <= section.at) {
+      const activation = await activateDecision(trx, section, decision, basis, resources, {
+        decision: approval,
+        writes: (a) => [audit(a.status, a.seqs)],
+      });
+      logEntries = activation.seqs;
+      after = activation.status === 'ended'
+        ? { ...decision, ...approval, status: 'ended', ended_at: section.at, end_reason: 'expired' }
+        : { ...decision, ...approval, status: 'in_force' };
+    } else {
+      await writeInOneStatement(trx, [
+        trx.updateTable('decisions').set({ ...approval, status: 'scheduled' }).where('id', '=', id),
+        audit('scheduled', []),
+      ]);
+      after = { ...decision, ...approval, status: 'scheduled' };
+    }
+    return { decision: decisionView(after, resources), logEntries };
   });
 }
 

@@ -13,7 +13,12 @@ export interface AuditRecord {
 
 /** Written in the same transaction as the change it describes: both land, or neither. */
 export async function recordAudit(trx: Transaction<DB> | Kysely<DB>, record: AuditRecord): Promise<void> {
-  await trx
+  await auditWrite(trx, record).execute();
+}
+
+/** The insert of `recordAudit`, not yet run: for a caller that writes it together with its change in one statement. */
+export function auditWrite(trx: Transaction<DB> | Kysely<DB>, record: AuditRecord) {
+  return trx
     .insertInto('audit_log')
     .values({
       actor_id: record.actorId,
@@ -23,8 +28,7 @@ export async function recordAudit(trx: Transaction<DB> | Kysely<DB>, record: Aud
       target_id: record.targetId,
       before: record.before === undefined ? null : JSON.stringify(record.before),
       after: record.after === undefined ? null : JSON.stringify(record.after),
-    })
-    .execute();
+    });
 }
 
 export async function listAudit(db: Kysely<DB>, opts: { beforeId?: number; limit: number }) {

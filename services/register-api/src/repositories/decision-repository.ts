@@ -1,8 +1,14 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, DecisionRow, DecisionStatus, NewDecision, ResourceRow } from '../db/schema.js';
+import type { DB, DecisionRow, DecisionStatus, LegalBasisRow, NewDecision, ResourceRow } from '../db/schema.js';
 import { resourceView } from './resource-repository.js';
 
 type Conn = Kysely<DB> | Transaction<DB>;
+
+/** A decision's resource, as the public log and the decision's view need it. */
+export type DecisionResource = Pick<ResourceRow, 'id' | 'kind' | 'value' | 'display' | 'host'>;
+
+/** What a public log entry says of a legal basis. */
+export type LogLegalBasis = Pick<LegalBasisRow, 'id' | 'kind' | 'authority' | 'document_number' | 'issued_at'>;
 
 export async function insertDecision(trx: Transaction<DB>, decision: NewDecision, resourceIds: readonly string[]) {
   const row = await trx.insertInto('decisions').values(decision).returningAll().executeTakeFirstOrThrow();
@@ -15,6 +21,33 @@ export async function insertDecision(trx: Transaction<DB>, decision: NewDecision
 
 export async function findDecision(db: Conn, id: string) {
   return db.selectFrom('decisions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * `lockDecision`, with everything an approval needs that does not change while the decision
+ * waits: what the public log says of its legal basis (legal bases are never changed) and its
+ * resources, in their order (fixed when it was drafted). One round trip.
+ */
+export async function lockDecisionForApproval(trx: Transaction<DB>, id: string): Promise<{ decision: DecisionRow; basis: LogLegalBasis; resources: DecisionResource[] } | undefined> {
+  const row = await trx
+    .selectFrom('decisions as d')
+    .innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
+    .selectAll('d')
+    .select(['b.kind as basis_kind', 'b.authority as basis_authority', 'b.document_number as basis_document_number', 'b.issued_at as basis_issued_at'])
+    .select(sql<DecisionResource[]>`(
+      SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind, 'value', r.value, 'display', r.display, 'host', r.host) ORDER BY dr.position), '[]')
+      FROM decision_resources dr JOIN resources r ON r.id = dr.resource_id
+      WHERE dr.decision_id = d.id)`.as('resources'))
+    .where('d.id', '=', id)
+    .forUpdate('d')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { basis_kind, basis_authority, basis_document_number, basis_issued_at, resources, ...decision } = row;
+  return {
+    decision,
+    basis: { id: decision.legal_basis_id, kind: basis_kind, authority: basis_authority, document_number: basis_document_number, issued_at: basis_issued_at },
+    resources,
+  };
 }
 
 /** Locks the decision row so concurrent approvals and rejections of it take turns. */
@@ -60,7 +93,7 @@ export async function countDecisionsByStatus(db: Conn) {
     .execute();
 }
 
-export function decisionView(row: DecisionRow, resources: readonly ResourceRow[]) {
+export function decisionView(row: DecisionRow, resources: readonly Pick<ResourceRow, 'kind' | 'value' | 'display'>[]) {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: row.id,

@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Expression, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { createHash } from 'node:crypto';
-import type { DB, ResourceRow } from '../db/schema.js';
+import type { DB, PublicLogTable, ResourceRow } from '../db/schema.js';
+import type { Write } from '../db/one-statement.js';
 import type { LogEntryBody, LogReason, PublicLogEntry } from '@tizilim/shared';
 import { canonicalJson, entryHash } from '@tizilim/shared/public-log/index';
 import { isSensitiveCategory } from '../domain/categories.js';
@@ -20,17 +21,28 @@ export interface LogEntryDraft {
 /** Channel NOTIFYed with the new head seq when entries are appended (delivered on commit). */
 export const LOG_CHANNEL = 'tizilim_public_log';
 
+/** The last entry of the log: where the next one is chained on. */
+export interface LogHead {
+  seq: number;
+  hash: string;
+}
+
+/** Entries placed in the chain after a head, ready to be written. */
+export interface ChainedEntries {
+  rows: Insertable<PublicLogTable>[];
+  seqs: number[];
+  /** The head once these entries are in. */
+  head: LogHead;
+}
+
 /**
- * Appends entries to the public log inside the caller's transaction. The head row lock
- * serialises appenders across API processes, so seq stays gapless and every prevHash is the
- * hash of the entry before it; a rollback takes the entries and the head move back together.
+ * Places drafts in the chain after `head` (which the caller holds locked: see
+ * `enterEnforcementSection`): gapless seqs, each prevHash the hash of the entry before it.
  */
-export async function appendLogEntries(trx: Transaction<DB>, drafts: readonly LogEntryDraft[], at: Date): Promise<number[]> {
-  if (drafts.length === 0) return [];
-  const head = await trx.selectFrom('public_log_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
-  let seq = Number(head.seq);
+export function chainEntries(head: LogHead, drafts: readonly LogEntryDraft[], at: Date): ChainedEntries {
+  let seq = head.seq;
   let prevHash = head.hash;
-  const rows = [];
+  const rows: Insertable<PublicLogTable>[] = [];
   const seqs: number[] = [];
   for (const d of drafts) {
     seq += 1;
@@ -50,10 +62,25 @@ export async function appendLogEntries(trx: Transaction<DB>, drafts: readonly Lo
     seqs.push(seq);
     prevHash = hash;
   }
-  await trx.insertInto('public_log').values(rows).execute();
-  await trx.updateTable('public_log_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
-  await sql`SELECT pg_notify(${LOG_CHANNEL}, ${String(seq)})`.execute(trx);
-  return seqs;
+  return { rows, seqs, head: { seq, hash: prevHash } };
+}
+
+/**
+ * The writes that append chained entries: the rows, and the head moved to the last of them.
+ * Run them in the transaction that locked the head, together with `logAppendedNotice`; a
+ * rollback takes the entries and the head move back together.
+ */
+export function logAppendWrites(trx: Transaction<DB>, chained: ChainedEntries): Write[] {
+  if (chained.rows.length === 0) return [];
+  return [
+    trx.insertInto('public_log').values(chained.rows),
+    trx.updateTable('public_log_head').set({ seq: chained.head.seq, hash: chained.head.hash }).where('id', '=', 1),
+  ];
+}
+
+/** NOTIFY of the new head, for every API process's long-polls; Postgres delivers it on commit. */
+export function logAppendedNotice(chained: ChainedEntries): Expression<unknown> | undefined {
+  return chained.rows.length === 0 ? undefined : sql`pg_notify(${LOG_CHANNEL}, ${String(chained.head.seq)})`;
 }
 
 /** The hashed, published form; sensitive categories publish the host and a hash, not the value. */
@@ -90,7 +117,7 @@ export function rowToPublicEntry(row: { body: string; prev_hash: string; hash: s
   return { ...(JSON.parse(row.body) as LogEntryBody), prevHash: row.prev_hash, hash: row.hash };
 }
 
-export async function logHead(db: Kysely<DB> | Transaction<DB>): Promise<{ seq: number; hash: string }> {
+export async function logHead(db: Kysely<DB> | Transaction<DB>): Promise<LogHead> {
   const head = await db.selectFrom('public_log_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
   return { seq: Number(head.seq), hash: head.hash };
 }
