@@ -95,14 +95,15 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     },
   }, async (request) => {
     const { since, wait, limit } = request.query;
-    let head = (await logHead(app.db)).seq;
+    const head = (await logHead(app.db)).seq;
     if (since > head) throw new RegisterError('FEED_GONE', `version ${since} is ahead of the register (${head}); reload the snapshot`);
     if (head - since > opts.maxChangesGap) throw new RegisterError('FEED_GONE', `version ${since} is too far behind (${head}); reload the snapshot`);
-    if (since === head && wait > 0) {
+    if (since === head) {
+      if (wait === 0) return { from: since, to: since, changes: [] };
+      // Woken by a new entry (NOTIFY is sent after its commit) or by the end of the wait: the
+      // changes query alone tells which, one round trip between the wake-up and the answer.
       await opts.watcher.waitBeyond(since, wait * 1000);
-      head = (await logHead(app.db)).seq;
     }
-    if (since === head) return { from: since, to: since, changes: [] };
     const rows = await changesSince(app.db, since, limit);
     const changes = rows.map(changeFromLogRow);
     return { from: since, to: changes.at(-1)?.seq ?? since, changes };
