@@ -190,6 +190,9 @@ async function startInstance(name: string, databaseUrl: string, cpu: number | nu
     env: {
       ...process.env, DATABASE_URL: databaseUrl, API_PORT: '0', API_HOST: '127.0.0.1', PUBLIC_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn',
       DATA_DIR: dataDir, PUBLIC_BASE_URL: 'http://127.0.0.1:8080', BENCH_INSTANCE: name, ADMIN_TOKEN: '',
+      // No snapshot copy at start, so the first snapshot case measures the database stream; with
+      // the default (1) every gateway gets the copy, which the later cases measure.
+      FEED_SNAPSHOT_WARM: process.env['FEED_SNAPSHOT_WARM'] ?? '0',
     },
   });
   children.push(child);

@@ -49,6 +49,8 @@ export interface AppOptions {
   signingKey?: string | undefined;
   publicRateLimitPerMinute?: number;
   feedMaxChangesGap?: number;
+  /** Write the feed's snapshot copy at start (FEED_SNAPSHOT_WARM); off unless asked. */
+  warmSnapshot?: boolean;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -84,7 +86,7 @@ export async function buildApp(options: AppOptions) {
   app.addHook('onClose', () => watcher.stop());
   const signingKey = await loadOrCreateSigningKey(options.db, options.signingKey);
   app.decorate('logSigningKey', signingKey);
-  await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000 });
+  await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000, warmSnapshot: options.warmSnapshot ?? false });
   await app.register(checkpointRoutes, { signingKey });
   // Public checks of names no rule covers are answered from memory once this has loaded (in the background).
   const activeRules = new ActiveRules(options.db, watcher, app.log);

@@ -18,6 +18,7 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   PUBLIC_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   FEED_MAX_CHANGES_GAP: z.coerce.number().int().min(1).default(100_000),
+  FEED_SNAPSHOT_WARM: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 
 export type RegisterConfig = z.infer<typeof envSchema>;

@@ -34,6 +34,7 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       signingKey: config.LOG_SIGNING_KEY,
       publicRateLimitPerMinute: config.PUBLIC_RATE_LIMIT,
       feedMaxChangesGap: config.FEED_MAX_CHANGES_GAP,
+      warmSnapshot: config.FEED_SNAPSHOT_WARM,
     });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const orderScheduler = new OrderScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });

@@ -4,6 +4,8 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { buildApp } from '../src/app.js';
 import { startTestRegister, type TestRegister } from '../src/testing/test-register.js';
 import { apiClient } from '../src/testing/http.js';
 import { enforce } from '../src/testing/register-fixtures.js';
@@ -131,3 +133,25 @@ async function snapshotWithoutCache(): Promise<string> {
     .select(['r.id', 'r.kind', 'r.value', 'p.mode', 'p.ends_at', 'p.add_seq']).where('p.closed_at', 'is', null).orderBy('p.add_seq').execute();
   return rows.map(snapshotLine).join('');
 }
+
+describe('the snapshot copy written at start (FEED_SNAPSHOT_WARM)', () => {
+  it('is there before the first gateway asks, and holds the database\'s rules', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } });
+    const warm = await buildApp({ db: reg.database.db, logger, warmSnapshot: true });
+    try {
+      await warm.ready();
+      await expect.poll(() => lines.some((l) => l.includes('snapshot copy written')), { timeout: 10_000, interval: 20 }).toBe(true);
+      const asked = Date.now();
+      const res = await warm.inject({ method: 'GET', url: '/v1/feed/snapshot', headers: { authorization: `Bearer ${reg.tokens.isp}` } });
+      expect(res.statusCode).toBe(200);
+      const header = headerOf(res.body);
+      // Made before anyone asked: served from the copy, not streamed for this request.
+      expect(Date.parse(header.generatedAt)).toBeLessThan(asked);
+      expect(header.version).toBe((await logHead(reg.database.db)).seq);
+      expect(res.body.slice(res.body.indexOf('\n') + 1)).toBe(await snapshotWithoutCache());
+    } finally {
+      await warm.close();
+    }
+  });
+});

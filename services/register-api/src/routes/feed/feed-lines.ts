@@ -1,6 +1,11 @@
 import type { FeedRule, LogEntryBody } from '@tizilim/shared';
 import type { ActiveRuleRow } from '../../repositories/feed-repository.js';
 
+/** The snapshot's first line: which version the lines after it are, and how many. */
+export function snapshotHeader(version: number, count: number): string {
+  return `${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`;
+}
+
 /** One NDJSON line of the snapshot, built by hand: this runs a million times per snapshot. */
 export function snapshotLine(row: ActiveRuleRow): string {
   const until = row.ends_at ? `,"until":"${row.ends_at.toISOString()}"` : '';

@@ -8,16 +8,13 @@ import type { LogWatcher } from '../../domain/log-watcher.js';
 import { activeRulesQuery, changesSince, countActiveRules, type ActiveRuleRow } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
-import { changeFromLogRow, snapshotLine } from './feed-lines.js';
+import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
+import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
-import { FeedStream, acceptsGzip } from './feed-stream.js';
+import { FETCH_ROWS, FeedStream, WRITE_BYTES, acceptsGzip } from './feed-stream.js';
 import { keptLines, snapshotStep } from './snapshot-derive.js';
 
-/** Rows per cursor fetch: fewer round trips, each a few MB at most. */
-const FETCH_ROWS = 10_000;
-/** Text gathered before a write: one write per this many bytes, not per line. */
-const WRITE_BYTES = 256 * 1024;
 /** A cached snapshot further behind than this many log entries is not patched up; the database streams afresh. */
 const MAX_DERIVED_STEP = 50_000;
 
@@ -26,6 +23,8 @@ export interface FeedOptions {
   rpzZone: string;
   /** A gateway further behind than this reloads the snapshot instead (410). */
   maxChangesGap: number;
+  /** Write the snapshot copy once at start, before any gateway asks (FEED_SNAPSHOT_WARM). */
+  warmSnapshot?: boolean;
 }
 
 const changeSchema = z.object({
@@ -43,7 +42,24 @@ const changeSchema = z.object({
  */
 export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) => {
   const cache = new SnapshotCache();
-  app.addHook('onClose', async () => cache.close());
+  const stopWarming = new AbortController();
+  let warming: Promise<unknown> = Promise.resolve();
+  if (opts.warmSnapshot) {
+    app.addHook('onReady', async () => {
+      // In the background: the API answers meanwhile, and a snapshot asked for before the copy
+      // is done streams from the database as before.
+      const started = Date.now();
+      warming = warmSnapshotCopy(app.db, cache, stopWarming.signal).then(
+        (version) => { if (version !== undefined) app.log.info({ version, ms: Date.now() - started }, 'snapshot copy written'); },
+        (err: unknown) => { if (!stopWarming.signal.aborted) app.log.warn({ err }, 'could not write the snapshot copy; snapshots stream from the database'); },
+      );
+    });
+  }
+  app.addHook('onClose', async () => {
+    stopWarming.abort();
+    await warming;
+    cache.close();
+  });
 
   app.get('/v1/feed/snapshot', {
     onRequest: app.authorize(CAN.readFeed),
@@ -64,8 +80,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     }
     const derived = await streamDerived(request, reply, contentType, head);
     if (derived) return derived;
-    return streamRuleSet(request, reply, contentType, (version, count) =>
-      `${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`, snapshotLine, (version, count) => cache.begin(version, count));
+    return streamRuleSet(request, reply, contentType, snapshotHeader, snapshotLine, (version, count) => cache.begin(version, count));
   });
 
   app.get('/v1/feed/rpz', {
@@ -167,7 +182,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     out.open(version, cache.begin(version, count));
     void (async () => {
       try {
-        await out.write(`${JSON.stringify({ version, count, generatedAt: new Date().toISOString() })}\n`);
+        await out.write(snapshotHeader(version, count));
         const dropped = { n: 0 };
         for await (const lines of keptLines(file, step.removed, dropped)) await out.write(lines);
         if (dropped.n !== step.removed.size) throw new Error(`snapshot ${base.version} → ${version}: ${dropped.n} lines dropped, ${step.removed.size} rules removed`);

@@ -2,6 +2,11 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SNAPSHOT_BUFFER, snapshotGzip, type SnapshotWriter } from './snapshot-cache.js';
 
+/** Rows per cursor fetch: fewer round trips, each a few MB at most. */
+export const FETCH_ROWS = 10_000;
+/** Text gathered before a write: one write per this many bytes, not per line. */
+export const WRITE_BYTES = 256 * 1024;
+
 export function acceptsGzip(request: FastifyRequest): boolean {
   return /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
 }
@@ -69,7 +74,7 @@ export class FeedStream {
 }
 
 /** Writes with backpressure; rejects when the stream is torn down, so a producer never waits forever. */
-async function write(out: Writable, text: string | Buffer): Promise<void> {
+export async function write(out: Writable, text: string | Buffer): Promise<void> {
   if (out.destroyed) throw new Error('client went away');
   if (out.write(text)) return;
   await new Promise<void>((resolve, reject) => {
