@@ -15,6 +15,23 @@ export function activeRulesQuery(db: Conn) {
 
 export type ActiveRuleRow = Awaited<ReturnType<ReturnType<typeof activeRulesQuery>['execute']>>[number];
 
+/**
+ * The same rules as `activeRulesQuery`, each already as its snapshot line: byte for byte what
+ * `snapshotLine` (routes/feed/feed-lines.ts) makes of the row, which the feed tests hold it
+ * to. Built in Postgres because handing a million rows of six fields to Node and building the
+ * lines there cost 4.2-4.8 s of the API's CPU; one text column costs 1.6-1.8 s.
+ */
+export function activeRuleLinesQuery(db: Conn) {
+  const until = sql<string>`coalesce(',"until":"' || to_char(p.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', '')`;
+  return db
+    .selectFrom('enforcement_periods as p')
+    .innerJoin('resources as r', 'r.id', 'p.resource_id')
+    .select(sql<string>`'{"id":"' || r.id::text || '","kind":"' || r.kind::text || '","value":' || to_json(r.value)::text
+      || ',"mode":"' || p.mode::text || '"' || ${until} || ',"entry":' || coalesce(p.add_seq, 0)::text || E'}\n'`.as('line'))
+    .where('p.closed_at', 'is', null)
+    .orderBy('p.add_seq');
+}
+
 export async function countActiveRules(db: Conn): Promise<number> {
   const row = await db
     .selectFrom('enforcement_periods')

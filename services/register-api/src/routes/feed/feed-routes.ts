@@ -1,11 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
-import { activeRulesQuery, changesSince, countActiveRules, type ActiveRuleRow } from '../../repositories/feed-repository.js';
+import type { DB } from '../../db/schema.js';
+import { activeRuleLinesQuery, activeRulesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
@@ -80,7 +81,8 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     }
     const derived = await streamDerived(request, reply, contentType, head);
     if (derived) return derived;
-    return streamRuleSet(request, reply, contentType, snapshotHeader, snapshotLine, (version, count) => cache.begin(version, count));
+    return streamRuleSet(request, reply, contentType, snapshotHeader,
+      (trx) => activeRuleLinesQuery(trx).stream(FETCH_ROWS), (row) => row.line, (version, count) => cache.begin(version, count));
   });
 
   app.get('/v1/feed/rpz', {
@@ -92,7 +94,8 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       produces: ['text/dns'],
     },
   }, async (request, reply) => {
-    return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version), rpzLines);
+    return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version),
+      (trx) => activeRulesQuery(trx).stream(FETCH_ROWS), rpzLines);
   });
 
   app.get('/v1/feed/changes', {
@@ -125,12 +128,13 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
   });
 
   /** Every active rule from one REPEATABLE READ snapshot of the database, optionally kept as the cache's copy. */
-  async function streamRuleSet(
+  async function streamRuleSet<Row>(
     request: FastifyRequest,
     reply: FastifyReply,
     contentType: string,
     header: (version: number, count: number) => string,
-    line: (row: ActiveRuleRow) => string,
+    rows: (trx: Transaction<DB>) => AsyncIterable<Row>,
+    line: (row: Row) => string,
     keep?: (version: number, count: number) => SnapshotWriter | undefined,
   ) {
     const out = new FeedStream(request, reply, contentType);
@@ -146,7 +150,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         resolve();
         await out.write(header(version, count));
         let chunk = '';
-        for await (const row of activeRulesQuery(trx).stream(FETCH_ROWS)) {
+        for await (const row of rows(trx)) {
           chunk += line(row);
           if (chunk.length >= WRITE_BYTES) {
             await out.write(chunk);

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { activeRulesQuery, countActiveRules } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, countActiveRules } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
-import { snapshotHeader, snapshotLine } from './feed-lines.js';
+import { snapshotHeader } from './feed-lines.js';
 import { FETCH_ROWS, WRITE_BYTES, write } from './feed-stream.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 
@@ -23,8 +23,8 @@ export async function warmSnapshotCopy(db: Kysely<DB>, cache: SnapshotCache, sig
     try {
       await write(writer.identity, snapshotHeader(version, count));
       let chunk = '';
-      for await (const row of activeRulesQuery(trx).stream(FETCH_ROWS)) {
-        chunk += snapshotLine(row);
+      for await (const row of activeRuleLinesQuery(trx).stream(FETCH_ROWS)) {
+        chunk += row.line;
         if (chunk.length >= WRITE_BYTES) {
           signal.throwIfAborted();
           await write(writer.identity, chunk);
