@@ -13,7 +13,7 @@ import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js'
 import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
-import { FETCH_ROWS, FeedStream, WRITE_BYTES, acceptsGzip } from './feed-stream.js';
+import { FETCH_ROWS, FeedStream, acceptsGzip, writeLines } from './feed-stream.js';
 import { keptLines, snapshotStep } from './snapshot-derive.js';
 
 /** A cached snapshot further behind than this many log entries is not patched up; the database streams afresh. */
@@ -149,15 +149,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         out.open(version, keep?.(version, count));
         resolve();
         await out.write(header(version, count));
-        let chunk = '';
-        for await (const row of rows(trx)) {
-          chunk += line(row);
-          if (chunk.length >= WRITE_BYTES) {
-            await out.write(chunk);
-            chunk = '';
-          }
-        }
-        await out.write(chunk);
+        await writeLines(rows(trx), line, (text) => out.write(text));
         await out.end();
       }).catch((err: unknown) => {
         reject(err);
@@ -190,15 +182,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         const dropped = { n: 0 };
         for await (const lines of keptLines(file, step.removed, dropped)) await out.write(lines);
         if (dropped.n !== step.removed.size) throw new Error(`snapshot ${base.version} → ${version}: ${dropped.n} lines dropped, ${step.removed.size} rules removed`);
-        let chunk = '';
-        for (const row of step.added) {
-          chunk += snapshotLine(row);
-          if (chunk.length >= WRITE_BYTES) {
-            await out.write(chunk);
-            chunk = '';
-          }
-        }
-        await out.write(chunk);
+        await writeLines(step.added, snapshotLine, (text) => out.write(text));
         await out.end();
       } catch (err) {
         request.log.warn({ err }, 'feed stream aborted');

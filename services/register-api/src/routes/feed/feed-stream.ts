@@ -7,6 +7,21 @@ export const FETCH_ROWS = 10_000;
 /** Text gathered before a write: one write per this many bytes, not per line. */
 export const WRITE_BYTES = 256 * 1024;
 
+/** One line per row, handed to `write` in pieces of about WRITE_BYTES: one write per piece, not per line. */
+export async function writeLines<Row>(
+  rows: Iterable<Row> | AsyncIterable<Row>, line: (row: Row) => string, write: (text: string) => Promise<void>,
+): Promise<void> {
+  let chunk = '';
+  for await (const row of rows) {
+    chunk += line(row);
+    if (chunk.length >= WRITE_BYTES) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  await write(chunk);
+}
+
 export function acceptsGzip(request: FastifyRequest): boolean {
   return /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
 }

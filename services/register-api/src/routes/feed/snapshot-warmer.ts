@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { activeRuleLinesQuery, countActiveRules } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { snapshotHeader } from './feed-lines.js';
-import { FETCH_ROWS, WRITE_BYTES, write } from './feed-stream.js';
+import { FETCH_ROWS, write, writeLines } from './feed-stream.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 
 /**
@@ -22,16 +22,10 @@ export async function warmSnapshotCopy(db: Kysely<DB>, cache: SnapshotCache, sig
     if (!writer) return undefined;
     try {
       await write(writer.identity, snapshotHeader(version, count));
-      let chunk = '';
-      for await (const row of activeRuleLinesQuery(trx).stream(FETCH_ROWS)) {
-        chunk += row.line;
-        if (chunk.length >= WRITE_BYTES) {
-          signal.throwIfAborted();
-          await write(writer.identity, chunk);
-          chunk = '';
-        }
-      }
-      await write(writer.identity, chunk);
+      await writeLines(activeRuleLinesQuery(trx).stream(FETCH_ROWS), (row) => row.line, (text) => {
+        signal.throwIfAborted();
+        return write(writer.identity, text);
+      });
       writer.identity.end();
       await writer.commit();
       return version;
