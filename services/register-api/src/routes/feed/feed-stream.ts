@@ -5,7 +5,7 @@ import { SNAPSHOT_BUFFER, snapshotGzip, type SnapshotWriter } from './snapshot-c
 /** Rows per cursor fetch: fewer round trips, each a few MB at most. */
 export const FETCH_ROWS = 10_000;
 /** Text gathered before a write: one write per this many bytes, not per line. */
-export const WRITE_BYTES = 256 * 1024;
+const WRITE_BYTES = 256 * 1024;
 
 /** One line per row, handed to `write` in pieces of about WRITE_BYTES: one write per piece, not per line. */
 export async function writeLines<Row>(
