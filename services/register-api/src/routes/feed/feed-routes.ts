@@ -13,7 +13,7 @@ import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js'
 import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
-import { FETCH_ROWS, FeedStream, acceptsGzip, writeLines } from './feed-stream.js';
+import { FETCH_ROWS, FeedStream, acceptsGzip, feedHeaders, writeLines } from './feed-stream.js';
 import { keptLines, snapshotStep } from './snapshot-derive.js';
 
 /** A cached snapshot further behind than this many log entries is not patched up; the database streams afresh. */
@@ -73,11 +73,11 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
   }, async (request, reply) => {
     const contentType = 'application/x-ndjson; charset=utf-8';
     const head = (await logHead(app.db)).seq;
-    const cached = await cache.open(head, acceptsGzip(request) ? 'gzip' : 'identity');
+    const gzip = acceptsGzip(request);
+    const cached = await cache.open(head, gzip ? 'gzip' : 'identity');
     if (cached) {
-      reply.header('content-type', contentType).header('cache-control', 'no-store').header('vary', 'accept-encoding').header('x-register-version', String(head));
-      if (acceptsGzip(request)) reply.header('content-encoding', 'gzip');
-      return reply.send(cached);
+      feedHeaders(reply, contentType, gzip);
+      return reply.header('x-register-version', String(head)).send(cached);
     }
     const derived = await streamDerived(request, reply, contentType, head);
     if (derived) return derived;

@@ -22,6 +22,12 @@ export async function writeLines<Row>(
   await write(chunk);
 }
 
+/** The headers of every feed body, streamed or served from the copy on disk. */
+export function feedHeaders(reply: FastifyReply, contentType: string, gzip: boolean): void {
+  reply.header('content-type', contentType).header('cache-control', 'no-store').header('vary', 'accept-encoding');
+  if (gzip) reply.header('content-encoding', 'gzip');
+}
+
 export function acceptsGzip(request: FastifyRequest): boolean {
   return /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
 }
@@ -43,8 +49,7 @@ export class FeedStream {
   constructor(request: FastifyRequest, reply: FastifyReply, contentType: string) {
     this.#reply = reply;
     this.#gzip = acceptsGzip(request);
-    reply.header('content-type', contentType).header('cache-control', 'no-store').header('vary', 'accept-encoding');
-    if (this.#gzip) reply.header('content-encoding', 'gzip');
+    feedHeaders(reply, contentType, this.#gzip);
     reply.raw.once('close', () => {
       if (!this.#finished) this.fail(new Error('client went away'));
     });
