@@ -40,6 +40,15 @@ export interface GatewayConfig {
    * dgram, `on` refuses to start without the addon.
    */
   udpBatch: 'auto' | 'on' | 'off';
+  /** UDP port of the QUIC Initial checker (QUIC_PORT, default 8443 like SNI_PORT on TCP). */
+  quicPort: number;
+  /** Every allowed QUIC flow goes here instead of the SNI name's address (QUIC_FORWARD_TARGET). */
+  quicForwardTarget?: { host: string; port: number } | undefined;
+  /**
+   * RELAY_ALLOW_PRIVATE=1: the block page's proxy and the SNI and QUIC relays may reach loopback,
+   * private, link-local, CGNAT and metadata addresses. For tests and labs only; off by default.
+   */
+  relayAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +103,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     gatewayId: env.GATEWAY_ID || defaultGatewayId(os.hostname(), port(env, 'DNS_PORT', 5353)),
     heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 10_000, 50, 3_600_000),
     udpBatch: udpBatchMode(env.GATEWAY_UDP_BATCH),
+    quicPort: port(env, 'QUIC_PORT', 8443),
+    quicForwardTarget: hostPort(env, 'QUIC_FORWARD_TARGET'),
+    relayAllowPrivate: env.RELAY_ALLOW_PRIVATE === '1' || env.RELAY_ALLOW_PRIVATE === 'true',
   };
   if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
     throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);

@@ -6,6 +6,8 @@ import type { RuleSet } from './dns/rules/rule-set.js';
 import { createSniChecker } from './sni/sni-checker.js';
 import { createBlockPageServer } from './blockpage/block-page-server.js';
 import { createEntryDetails } from './blockpage/entry-details.js';
+import { createQuicChecker } from './quic/quic-checker.js';
+import cluster from 'node:cluster';
 
 export interface Services {
   dns: DnsService;
@@ -30,8 +32,15 @@ export async function startServices(
     getMatcher,
     resolve,
     ...(cfg.sniForwardTarget ? { forwardTarget: cfg.sniForwardTarget } : {}),
+    allowInsideDestinations: cfg.relayAllowPrivate,
     registry,
     logger: log.child({ component: 'sni' }),
+  });
+  // Under cluster one worker owns the UDP port (exclusive bind), so a flow's datagrams share a table.
+  const quic = createQuicChecker({
+    host: cfg.host, port: cfg.quicPort, getMatcher, resolve, exclusive: cluster.isWorker,
+    ...(cfg.quicForwardTarget ? { forwardTarget: cfg.quicForwardTarget } : {}),
+    allowInsideDestinations: cfg.relayAllowPrivate, registry, logger: log.child({ component: 'quic' }),
   });
   const blockPage = createBlockPageServer({
     host: cfg.host,
@@ -40,20 +49,22 @@ export async function startServices(
     entryDetails: createEntryDetails({ registerUrl: cfg.registerUrl }),
     publicBaseUrl: cfg.publicBaseUrl,
     resolve,
+    allowInsideDestinations: cfg.relayAllowPrivate,
     registry,
     logger: log.child({ component: 'blockpage' }),
   });
   try {
     await sni.listen();
     await blockPage.listen();
+    await quic.listen();
   } catch (err) {
-    await Promise.allSettled([sni.close(), blockPage.close(), dns.close()]);
+    await Promise.allSettled([sni.close(), blockPage.close(), quic.close(), dns.close()]);
     throw err;
   }
   return {
     dns,
     async close() {
-      await Promise.allSettled([sni.close(), blockPage.close()]);
+      await Promise.allSettled([sni.close(), blockPage.close(), quic.close()]);
       await dns.close();
     },
   };

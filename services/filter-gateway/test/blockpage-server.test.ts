@@ -75,7 +75,7 @@ beforeAll(async () => {
     host: '127.0.0.1', port: 0, getMatcher: () => matcher, publicBaseUrl: `${BASE}/`,
     entryDetails: async (entry) => ENTRIES.get(entry),
     resolve: async (name) => { if (name.endsWith('.test')) return ['127.0.0.1']; throw new Error('NXDOMAIN'); },
-    originPort, registry, logger: pino({ level: 'silent' }),
+    originPort, registry, logger: pino({ level: 'silent' }), allowInsideDestinations: true,
   });
   port = (await page.listen()).port;
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
   // The resolver path: names resolve through the gateway (here a table), port configured.
   const table: Record<string, string[]> = { 'allowed.test': ['127.0.0.1'], 'lands-on-blocked-ip.test': ['192.0.2.1'], 'two-addrs.test': ['192.0.2.1', '127.0.0.1'] };
   resolving = createSniChecker({
-    ...common, registry: new Registry(), upstreamPort: tlsOrigin.port,
+    ...common, registry: new Registry(), upstreamPort: tlsOrigin.port, allowInsideDestinations: true,
     resolve: async (name) => { const a = table[name.toLowerCase()]; if (!a) throw new Error('NXDOMAIN'); return a; },
   });
   resolvingPort = (await resolving.listen()).port;

@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 
-export type BlockPageResult = 'blocked' | 'proxied' | 'origin_error' | 'bad_request' | 'loop';
-const RESULTS: readonly BlockPageResult[] = ['blocked', 'proxied', 'origin_error', 'bad_request', 'loop'];
+export type BlockPageResult = 'blocked' | 'proxied' | 'origin_error' | 'bad_request' | 'loop' | 'inside';
+const RESULTS: readonly BlockPageResult[] = ['blocked', 'proxied', 'origin_error', 'bad_request', 'loop', 'inside'];
 
 export function createBlockPageMetrics(registry: Registry): Record<BlockPageResult, { inc(): void }> {
   const name = 'tizilim_gateway_blockpage_requests_total';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { NO_MATCH, type Matcher } from '@tizilim/shared';
+import { NO_MATCH, insideDestinationReason, outsideAddresses, type Matcher } from '@tizilim/shared';
 import { blocksNow } from '../sni/active-rule.js';
 import { ipLiteralBytes } from '../sni/ip-literal.js';
 import { createBlockPageMetrics } from './block-page-metrics.js';
@@ -29,6 +29,11 @@ export interface BlockPageServerOptions {
   originPort?: number;
   /** Default 30 s. */
   originTimeoutMs?: number;
+  /**
+   * Proxy to loopback, private, link-local, CGNAT and metadata addresses too
+   * (`RELAY_ALLOW_PRIVATE=1`, tests and labs only). Off by default: 403.
+   */
+  allowInsideDestinations?: boolean;
   registry: Registry;
   logger: Logger;
   now?: () => number;
@@ -85,6 +90,8 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
       return;
     }
 
+    const insideHost = options.allowInsideDestinations ? undefined : insideDestinationReason(target.host);
+    if (insideHost !== undefined) { refuseInside(req, res, target.host, insideHost); return; }
     let addrs: string[];
     try {
       addrs = ip !== undefined ? [target.host] : await resolve(target.host);
@@ -94,6 +101,12 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
       plain(res, 502, 'origin host does not resolve\n');
       req.resume();
       return;
+    }
+    if (!options.allowInsideDestinations) {
+      // A name that resolves inside is refused as if named so: DNS is the attacker's to choose.
+      const outside = outsideAddresses(addrs);
+      if (outside.allowed.length === 0 && outside.refused !== undefined) { refuseInside(req, res, target.host, outside.refused); return; }
+      addrs = outside.allowed;
     }
     // IP rules cover where a name leads too; an unrestricted address of the name still serves.
     let address: string | undefined;
@@ -117,6 +130,14 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
       metrics.origin_error.inc();
       if (logger.isLevelEnabled('debug')) logger.debug({ err, host: target.host, address }, 'blockpage: origin failed');
     });
+  }
+
+  /** DESIGN "Never a relay into the inside": the proxy is no way into the gateway's own network. */
+  function refuseInside(req: IncomingMessage, res: ServerResponse, host: string, why: string): void {
+    metrics.inside.inc();
+    logger.warn({ host, why }, 'blockpage: refused to proxy to a destination inside the network');
+    plain(res, 403, `the block page does not proxy to ${host}: ${why}\n`);
+    req.resume();
   }
 
   async function blocked(req: IncomingMessage, res: ServerResponse, matcher: Matcher, handle: number, host: string): Promise<void> {

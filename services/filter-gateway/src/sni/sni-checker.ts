@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Matcher } from '@tizilim/shared';
+import { insideDestinationReason, outsideAddresses, type Matcher } from '@tizilim/shared';
 import { ClientHelloParser, type ClientHelloInfo, type HelloStatus } from './client-hello-parser.js';
 import { blocksNow } from './active-rule.js';
 import { ipLiteralBytes } from './ip-literal.js';
@@ -20,8 +20,16 @@ export interface SniCheckerOptions {
   getMatcher: () => Matcher;
   /** The gateway's own resolver path: addresses for an allowed name. */
   resolve: (name: string) => Promise<string[]>;
-  /** Send every allowed connection here instead of to the resolved name (`SNI_FORWARD_TARGET`). */
+  /**
+   * Send every allowed connection here instead of to the resolved name (`SNI_FORWARD_TARGET`).
+   * The operator chose it, so it is exempt from the inside-destination check.
+   */
   forwardTarget?: { host: string; port: number };
+  /**
+   * Relay to loopback, private, link-local, CGNAT and metadata addresses too (`RELAY_ALLOW_PRIVATE=1`):
+   * for tests and labs whose origins live on such addresses. Off by default.
+   */
+  allowInsideDestinations?: boolean;
   /** Port of the origin for resolved names. Default 443. */
   upstreamPort?: number;
   /** The whole ClientHello must arrive within this, however it trickles. Default 10 s. */
@@ -51,7 +59,7 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
   const {
     getMatcher, resolve, forwardTarget, logger,
     upstreamPort = 443, helloTimeoutMs = 10_000, idleTimeoutMs = 300_000,
-    connectTimeoutMs = 10_000, maxHelloBytes = 16384, now = Date.now,
+    connectTimeoutMs = 10_000, maxHelloBytes = 16384, now = Date.now, allowInsideDestinations = false,
   } = options;
   const metrics: SniMetrics = createSniMetrics(options.registry);
   const open = new Set<Socket>();
@@ -143,11 +151,14 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
       }
     }
 
+    const inside = forwardTarget === undefined && name !== null && !allowInsideDestinations ? insideDestinationReason(name) : undefined;
     if (forwardTarget !== undefined) {
       forward(socket, info, chunks, [forwardTarget.host], forwardTarget.port);
     } else if (name === null) {
       metrics.result.no_route.inc();
       refuse(socket, info.legacyVersion, ALERT_UNRECOGNIZED_NAME);
+    } else if (inside !== undefined) {
+      refuseInside(socket, info, name, inside);
     } else if (ip !== undefined) {
       forward(socket, info, chunks, [name.charCodeAt(0) === 0x5b ? name.slice(1, -1) : name], upstreamPort);
     } else {
@@ -164,6 +175,11 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
           } else allowed.push(a);
         }
         if (allowed.length === 0 && blockedEntry >= 0) { block(socket, info, name, blockedEntry); return; }
+        if (!allowInsideDestinations) {
+          const outside = outsideAddresses(allowed);
+          if (outside.allowed.length === 0 && outside.refused !== undefined) { refuseInside(socket, info, name, outside.refused); return; }
+          allowed.splice(0, allowed.length, ...outside.allowed);
+        }
         if (allowed.length === 0) {
           metrics.result.no_route.inc();
           refuse(socket, info.legacyVersion, ALERT_UNRECOGNIZED_NAME);
@@ -182,6 +198,13 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
   function block(socket: Socket, info: ClientHelloInfo, name: string, entry: number): void {
     metrics.result.blocked.inc();
     if (debug()) logger.debug({ sni: name, entry }, 'sni: blocked');
+    refuse(socket, info.legacyVersion, ALERT_ACCESS_DENIED);
+  }
+
+  /** A destination inside the network (DESIGN "Never a relay into the inside"). */
+  function refuseInside(socket: Socket, info: ClientHelloInfo, name: string, why: string): void {
+    metrics.result.inside.inc();
+    logger.warn({ sni: name, why }, 'sni: refused a destination inside the network');
     refuse(socket, info.legacyVersion, ALERT_ACCESS_DENIED);
   }
 

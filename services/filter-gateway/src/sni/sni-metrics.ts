@@ -3,8 +3,8 @@ import type { AlpnClass } from './client-hello-parser.js';
 
 export type SniResult =
   | 'allowed' | 'blocked' | 'no_route' | 'upstream_error'
-  | 'not_tls' | 'malformed' | 'too_large' | 'timeout' | 'closed_early';
-const RESULTS: readonly SniResult[] = ['allowed', 'blocked', 'no_route', 'upstream_error', 'not_tls', 'malformed', 'too_large', 'timeout', 'closed_early'];
+  | 'not_tls' | 'malformed' | 'too_large' | 'timeout' | 'closed_early' | 'inside';
+const RESULTS: readonly SniResult[] = ['allowed', 'blocked', 'no_route', 'upstream_error', 'not_tls', 'malformed', 'too_large', 'timeout', 'closed_early', 'inside'];
 
 export type HelloFeature = 'ech' | 'esni' | 'no_sni' | 'ip_literal' | 'invalid_name';
 const FEATURES: readonly HelloFeature[] = ['ech', 'esni', 'no_sni', 'ip_literal', 'invalid_name'];
