@@ -18,6 +18,8 @@ const SYNTH_LABELS = ['a', 'b', 'ads', 'www', 'cdn', 'x-1', 'xn--80ak6aa92e'];
 const SYNTH_TLDS = ['com', 'kz', 'net'];
 const URL_HOSTS = ['news.example.org', 'blog.example.net', 'a.com', 'www.ads.kz'];
 const URL_PATHS = ['/', '/a', '/a/', '/a/b', '/ab', '/a?x=1', '/a/b/c', '/politics', '/politics/elections'];
+/** Rule paths distinct in canonical form (`/a/` is `/a`): the register never records one URL twice. */
+const RULE_PATHS = URL_PATHS.filter((p) => p !== '/a/');
 
 function synthName(r: Rng): string {
   const labels = [r.pick(SYNTH_TLDS)];
@@ -66,7 +68,7 @@ function randomRule(r: Rng, entry: number): FeedRule {
     const prefix = six ? r.pick([0, 16, 32, 33, 48, 64, 65, 72, 127, 128]) : r.pick([0, 8, 9, 16, 20, 24, 26, 31, 32]);
     return { ...base, kind: 'cidr', value: `${ipText(maskBytes(bytes, prefix))}/${prefix}` };
   }
-  return { ...base, kind: 'url', value: `https://${r.pick(URL_HOSTS)}${r.pick(URL_PATHS)}` };
+  return { ...base, kind: 'url', value: `https://${r.pick(URL_HOSTS)}${r.pick(RULE_PATHS)}` };
 }
 
 function randomCase(r: Rng, s: string): string {

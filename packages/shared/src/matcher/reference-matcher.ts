@@ -1,3 +1,4 @@
+import { canonicalUrl } from '../resource/canonical-url.js';
 import { NO_MATCH, type Matcher, type MatchedRule, type RuleChange, type FeedRule } from './matcher-types.js';
 import { parseIpText } from './ip-text.js';
 
@@ -43,10 +44,10 @@ export class ReferenceMatcher implements Matcher {
         break;
       }
       case 'url': {
-        const u = new URL(r.value);
-        const list = (this.#urls.get(u.hostname) ?? []).filter((x) => this.#rules[x.handle]!.value !== r.value);
-        list.push({ path: u.pathname + u.search, handle });
-        this.#urls.set(u.hostname, list);
+        const u = canonicalUrl(r.value)!;
+        const list = (this.#urls.get(u.host) ?? []).filter((x) => x.path !== u.path);
+        list.push({ path: u.path, handle });
+        this.#urls.set(u.host, list);
         break;
       }
     }

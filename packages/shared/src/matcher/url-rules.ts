@@ -1,15 +1,19 @@
 import { NO_MATCH } from './matcher-types.js';
+import { canonicalUrl } from '../resource/canonical-url.js';
 
 /**
  * `url` rules. They are few and only consulted for HTTP requests (the block page), not per
  * DNS query, so plain Maps and strings are fine here.
  */
 
-/** Host and path+query a `url` rule applies to; undefined when the value is not a URL. */
+/**
+ * Host and canonical path+query a `url` rule applies to; undefined when the value is not a URL.
+ * Canonicalised here too, at match-build time, so rows recorded before the register wrote the
+ * canonical form still match requests, which are canonicalised the same way.
+ */
 export function parseUrlRule(value: string): { host: string; path: string } | undefined {
-  let u: URL;
-  try { u = new URL(value); } catch { return undefined; }
-  return { host: normaliseHost(u.hostname), path: u.pathname + u.search };
+  const u = canonicalUrl(value);
+  return u && { host: u.host, path: u.path };
 }
 
 export function normaliseHost(host: string): string {

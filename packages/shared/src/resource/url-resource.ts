@@ -1,3 +1,4 @@
+import { canonicalUrl } from './canonical-url.js';
 import { hostToDisplay, normaliseHost } from './host-name.js';
 import { parseIpAddress } from './ip-address.js';
 import { refuseIpPrefix } from './ip-policy.js';
@@ -68,11 +69,11 @@ export function parseUrlResource(input: string): ParseResult {
       displayHost = hostToDisplay(ascii);
     }
   }
-  // The fragment never leaves the browser, so no filter could ever see it.
-  url.hash = '';
-  const value = url.href;
-  const port = url.port === '' ? '' : `:${url.port}`;
-  // Sliced from href, not rebuilt from pathname and search, which lose an empty `?`.
-  const display = `${url.protocol}//${displayHost}${port}${value.slice(`${url.protocol}//${url.host}`.length)}`;
+  // Recorded in the canonical form the gateway and the public check match in (canonical-url.ts):
+  // no fragment, no default port, dot segments, doubled slashes and parameters gone.
+  const canonical = canonicalUrl(url.href);
+  if (canonical === undefined) return refuse(`${quoteInput(input)} is not a valid URL.`);
+  const value = canonical.href;
+  const display = `${canonical.scheme}://${displayHost}${canonical.port}${canonical.path}`;
   return { ok: true, resource: { kind: 'url', value, display, host } };
 }

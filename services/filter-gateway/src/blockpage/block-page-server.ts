@@ -84,7 +84,7 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
     const t = now();
     const ip = ipLiteralBytes(target.host);
     let handle = ip !== undefined ? matcher.matchIp(ip) : NO_MATCH;
-    if (!blocksNow(matcher, handle, t)) handle = matchTarget(matcher, target, t);
+    if (!blocksNow(matcher, handle, t)) handle = matchTarget(matcher, target);
     if (blocksNow(matcher, handle, t)) {
       await blocked(req, res, matcher, handle, target.host);
       return;
@@ -126,7 +126,7 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
       return;
     }
     metrics.proxied.inc();
-    proxy.forward(req, res, address, target.path, (err) => {
+    proxy.forward(req, res, address, target.sentPath, (err) => {
       metrics.origin_error.inc();
       if (logger.isLevelEnabled('debug')) logger.debug({ err, host: target.host, address }, 'blockpage: origin failed');
     });
@@ -180,11 +180,9 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
 }
 
 /** URL rules by host and path, then host rules; the escape-normalised path first. */
-function matchTarget(m: Matcher, target: RequestTarget, now: number): number {
-  const h = m.matchUrl(target.host, target.path);
-  if (blocksNow(m, h, now) || target.pathAsParsed === undefined) return h;
-  const h2 = m.matchUrl(target.host, target.pathAsParsed);
-  return blocksNow(m, h2, now) ? h2 : h;
+function matchTarget(m: Matcher, target: RequestTarget): number {
+  // Rules are built canonical and the target is canonical: one spelling, one lookup.
+  return m.matchUrl(target.host, target.path);
 }
 
 /** JSON when the client ranks application/json above text/html (a bare `*\/*` means HTML). */

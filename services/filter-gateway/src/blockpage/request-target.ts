@@ -1,11 +1,16 @@
-/** Host and path of an HTTP request, in the form rules are written in. */
+import { canonicalHost, canonicalPath } from '@tizilim/shared';
+
+/** Host and path of an HTTP request, in the canonical form URL rules are written in. */
 export interface RequestTarget {
-  /** Lower case, no port, no trailing dot; IPv6 without brackets. */
+  /** Lower case, no port, no trailing dot; IPv6 without brackets; IDN as A-labels. */
   host: string;
-  /** Origin-form path with query: dot segments resolved, escapes normalised. */
+  /** Canonical path with query (packages/shared resource/canonical-url.ts): the form rules are recorded and built in. */
   path: string;
-  /** The same as WHATWG URL leaves it (escapes untouched), when that differs from `path`. */
-  pathAsParsed: string | undefined;
+  /**
+   * The path and query as the client sent them, for the origin: forwarding the canonical form
+   * instead would loop on origins that redirect `/dir` to `/dir/`.
+   */
+  sentPath: string;
 }
 
 const HOST_RE = /^[a-z0-9._-]+$/;
@@ -19,44 +24,29 @@ export function requestTarget(url: string | undefined, hostHeader: string | unde
   let rawPath = url ?? '/';
   if (!rawPath.startsWith('/')) {
     // Absolute form; `*` (OPTIONS) and authority form (CONNECT) name no page.
-    if (!/^https?:\/\//i.test(rawPath)) return undefined;
-    try {
-      const u = new URL(rawPath);
-      rawHost = u.host;
-      rawPath = u.pathname + u.search;
-    } catch { return undefined; }
+    const m = /^https?:\/\/([^/?#\\]*)(.*)$/is.exec(rawPath);
+    if (!m) return undefined;
+    const authority = m[1]!;
+    rawHost = authority.slice(authority.lastIndexOf('@') + 1);
+    rawPath = m[2]!;
   }
   if (rawHost === undefined) return undefined;
   const host = hostOnly(rawHost);
   if (host === undefined) return undefined;
-  let parsed: string;
-  try {
-    // Resolves `/a/../b` the way the origin will, so a rule on /b cannot be walked around.
-    const u = new URL(rawPath, 'http://h');
-    parsed = u.pathname + u.search;
-  } catch { return undefined; }
-  const path = parsed.includes('%') ? normaliseEscapes(parsed) : parsed;
-  return { host, path, pathAsParsed: path === parsed ? undefined : parsed };
+  // The path as sent, not as WHATWG URL would rewrite it: `//a` must not turn into a host.
+  const sentPath = rawPath.startsWith('/') ? rawPath : '/' + rawPath;
+  return { host, path: canonicalPath(rawPath), sentPath };
 }
 
 function hostOnly(raw: string): string | undefined {
-  let h = raw.trim().toLowerCase();
+  let h = raw.trim();
   if (h.startsWith('[')) {
     const end = h.indexOf(']');
     if (end < 0) return undefined;
-    return h.slice(1, end);
+    return canonicalHost(h.slice(0, end + 1));
   }
   const colon = h.indexOf(':');
   if (colon >= 0) h = h.slice(0, colon);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  return h.length > 0 && h.length <= 253 && HOST_RE.test(h) ? h : undefined;
-}
-
-/** RFC 3986 §6.2.2: decode escapes of unreserved characters, upper-case the rest. */
-function normaliseEscapes(p: string): string {
-  return p.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
-    const c = parseInt(hex, 16);
-    const unreserved = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
-    return unreserved ? String.fromCharCode(c) : `%${hex.toUpperCase()}`;
-  });
+  const c = canonicalHost(h);
+  return c !== undefined && c.length > 0 && c.length <= 253 && HOST_RE.test(c) ? c : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { normaliseHost, parseResource } from '@tizilim/shared/resource/index';
+import { canonicalUrl, normaliseHost, parseResource } from '@tizilim/shared/resource/index';
+import { pathCovers } from '@tizilim/shared/matcher/url-rules';
 import type { DB } from '../db/schema.js';
 import { fieldError } from '../errors/error-catalogue.js';
 import { spansCovering, type CheckTarget } from '../repositories/public-query-repository.js';
@@ -90,13 +91,16 @@ function hostTarget(host: string): CheckTarget {
   return { host, parents };
 }
 
-/** A URL rule covers the asked URL when it is the same URL or a path prefix on a segment boundary. */
+/**
+ * A URL rule covers the asked URL when, both in canonical form, it is the same URL or a path
+ * prefix on a segment boundary, as the gateway matches (matcher/url-rules.ts). The rule is
+ * canonicalised again here: rows recorded before the canonical form must answer the same.
+ * Like the gateway, the port is not compared: a decision names a page, not a port.
+ */
 function urlCovers(rule: string, asked: string): boolean {
   if (asked === rule) return true;
-  const r = new URL(rule);
-  const a = new URL(asked);
-  if (r.host !== a.host) return false;
-  const rp = r.pathname + r.search;
-  const ap = a.pathname + a.search;
-  return ap.startsWith(rp) && (rp.endsWith('/') || '/?#'.includes(ap[rp.length] ?? ''));
+  const r = canonicalUrl(rule);
+  const a = canonicalUrl(asked);
+  if (!r || !a || r.host !== a.host) return false;
+  return pathCovers(r.path, a.path);
 }
