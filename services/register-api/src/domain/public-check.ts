@@ -97,7 +97,7 @@ function hostTarget(host: string): CheckTarget {
  * canonicalised again here: rows recorded before the canonical form must answer the same.
  * Like the gateway, the port is not compared: a decision names a page, not a port.
  */
-function urlCovers(rule: string, asked: string): boolean {
+export function urlCovers(rule: string, asked: string): boolean {
   if (asked === rule) return true;
   const r = canonicalUrl(rule);
   const a = canonicalUrl(asked);
