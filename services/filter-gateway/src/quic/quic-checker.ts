@@ -101,9 +101,8 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   const family = options.host.includes(':') ? 'udp6' : 'udp4';
   const sock = dgram.createSocket({
     type: family,
-    exclusive: options.exclusive ?? false,
     lookup: (address, _o, cb) => cb(null, address, isIP(address) === 6 ? 6 : 4),
-  } as dgram.SocketOptions);
+  });
   let sweeper: NodeJS.Timeout | undefined;
 
   const toClient = (flow: Flow, msg: Buffer): void => {
@@ -272,21 +271,23 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   };
 
   sock.on('message', onDatagram);
-  sock.on('error', (err) => logger.warn({ err }, 'quic: socket error'));
 
   return {
     listen: () => new Promise((resolveListen, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         if (options.exclusive && err.code === 'EADDRINUSE') {
           logger.info({ port: options.port }, 'quic checker: another worker owns the port');
+          sock.close();
           resolveListen({ port: undefined });
           return;
         }
         reject(err);
       };
       sock.once('error', onError);
-      sock.bind(options.port, options.host, () => {
+      sock.bind({ port: options.port, address: options.host, exclusive: options.exclusive ?? false }, () => {
         sock.off('error', onError);
+        // Send errors (ICMP from a client that left) are per datagram: note them, go on.
+        sock.on('error', (err) => logger.debug({ err }, 'quic: socket error'));
         const port = sock.address().port;
         sweeper = setInterval(() => {
           const t = performance.now();
@@ -304,6 +305,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     }),
     close: () => new Promise((resolveClose) => {
       if (sweeper) clearInterval(sweeper);
+      if (sweeper === undefined) { resolveClose(); return; }
       flows.clear((_k, flow) => { release(flow); flow.relay?.close(); });
       metrics.flows.set(0);
       try { sock.close(() => resolveClose()); } catch { resolveClose(); }
