@@ -4,6 +4,7 @@ import { parseIpText } from '@tizilim/shared';
 import type { BlockMode } from './dns/pipeline/block-responder.js';
 import { GATEWAY_ID_PATTERN, defaultGatewayId } from './sync/heartbeat-sender.js';
 import { parseUpstream, type UpstreamAddress } from './dns/upstream/upstream-address.js';
+import { loadRpzXfrConfig, type RpzXfrConfig } from './rpz-xfr/xfr-config.js';
 
 export interface GatewayConfig {
   host: string;
@@ -40,6 +41,8 @@ export interface GatewayConfig {
    * dgram, `on` refuses to start without the addon.
    */
   udpBatch: 'auto' | 'on' | 'off';
+  /** RPZ_XFR_PORT, RPZ_ZONE, RPZ_TSIG_KEYS, RPZ_XFR_ALLOW, RPZ_NOTIFY: the zone-transfer primary. */
+  rpzXfr: RpzXfrConfig;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +97,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     gatewayId: env.GATEWAY_ID || defaultGatewayId(os.hostname(), port(env, 'DNS_PORT', 5353)),
     heartbeatIntervalMs: int(env, 'HEARTBEAT_INTERVAL_MS', 10_000, 50, 3_600_000),
     udpBatch: udpBatchMode(env.GATEWAY_UDP_BATCH),
+    rpzXfr: rpzXfrOf(env),
   };
   if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
     throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);
@@ -101,6 +105,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(cfg.logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   return cfg;
+}
+
+function rpzXfrOf(env: Env): RpzXfrConfig {
+  try { return loadRpzXfrConfig(env); } catch (err) { throw new ConfigError((err as Error).message); }
 }
 
 function udpBatchMode(v: string | undefined): GatewayConfig['udpBatch'] {
