@@ -160,7 +160,14 @@ export function startUnboundSecondary(o: SecondaryOptions): Secondary {
   return launch('unbound', UNBOUND!, ['-d', '-c', conf], o.dir);
 }
 
-/** PowerDNS Recursor 4.8: rpzPrimary in the Lua config, NOTIFY accepted from loopback for the zone. */
+/**
+ * PowerDNS Recursor 4.8: rpzPrimary in the Lua config. Its NOTIFY handling (allow-notify-for)
+ * only wipes the cache for the zone; it does not refresh an RPZ. So the RPZ is polled every
+ * second (`refresh=1`): an up-to-date poll costs one IXFR answered with a lone SOA.
+ * Its packet cache answers without consulting the RPZ and is not flushed when the RPZ changes
+ * (PowerDNS issue #14854, fixed after 4.8), so a name asked just before its approval would
+ * stay resolvable for the answer's TTL: `packetcache-ttl=1` bounds that to a second.
+ */
 export function pdnsConf(o: SecondaryOptions): { conf: string; lua: string } {
   const tsig = o.key ? `, tsigname="${o.key.name}", tsigalgo="hmac-sha256", tsigsecret="${o.key.secret}"` : '';
   return {
@@ -172,7 +179,10 @@ export function pdnsConf(o: SecondaryOptions): { conf: string; lua: string } {
       'security-poll-suffix=',
       'daemon=no',
       `socket-dir=${o.dir}`,
-      `forward-zones=.=127.0.0.1:${o.upstreamPort}`,
+      `forward-zones-recurse=.=127.0.0.1:${o.upstreamPort}`,
+      'qname-minimization=no',
+      'dnssec=off',
+      'packetcache-ttl=1',
       'dont-query=',
       'allow-from=127.0.0.0/8',
       'allow-notify-from=127.0.0.0/8',
@@ -183,7 +193,7 @@ export function pdnsConf(o: SecondaryOptions): { conf: string; lua: string } {
       `lua-config-file=${join(o.dir, 'rec.lua')}`,
       '',
     ].join('\n'),
-    lua: `rpzPrimary("127.0.0.1:${o.primaryPort}", "${o.zone}", {policyName="${o.zone}"${tsig}})\n`,
+    lua: `rpzPrimary("127.0.0.1:${o.primaryPort}", "${o.zone}", {policyName="${o.zone}", refresh=1${tsig}})\n`,
   };
 }
 
