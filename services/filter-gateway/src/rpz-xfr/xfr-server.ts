@@ -89,7 +89,10 @@ export class XfrServer {
       s.write(len);
       const ok = s.write(m);
       s.uncork();
+      // Loopback and fast peers take megabytes without pushing back: yield after each
+      // message anyway, so a big transfer never starves other clients and the UDP port.
       if (!ok) await this.#drained(s);
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     };
 
     const work = async (): Promise<void> => {
