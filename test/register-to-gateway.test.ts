@@ -27,7 +27,7 @@ async function startGateway(): Promise<ChildService> {
   const svc = startChild('services/filter-gateway/src/main.ts', {
     REGISTER_URL: registerUrl, ISP_TOKEN: reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: dataDir,
     DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
-    SNI_PORT: String(ports.sni), BLOCKPAGE_PORT: String(ports.blockpage), QUIC_PORT: '0',
+    SNI_PORT: String(ports.sni), BLOCKPAGE_PORT: String(ports.blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: 'off',
     UPSTREAMS: `127.0.0.1:${upstreamPort}`, PUBLIC_BASE_URL: 'https://register.example.kz', SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'warn',
   });
   await waitForOk(`http://127.0.0.1:${ports.metrics}/readyz`, svc);

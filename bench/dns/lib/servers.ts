@@ -151,7 +151,7 @@ export async function startGateway(
     ...inherited,
     GATEWAY_HOST: '127.0.0.1',
     DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
-    SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()),
+    SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), RPZ_XFR_PORT: 'off',
     UPSTREAMS: `127.0.0.1:${upstreamPort}`,
     GATEWAY_DATA_DIR: dataDir, GATEWAY_WORKERS: String(workers),
     REGISTER_URL: `http://127.0.0.1:${await freePort()}`, SYNC_MAX_BACKOFF_MS: '600000',

@@ -5,3 +5,4 @@ export * from './resource/index.js';
 export * from './register-dump/index.js';
 export * from './public-log/index.js';
 export * from './seeded-random.js';
+export * from './rpz/index.js';

@@ -4,6 +4,7 @@ import { parseIpText } from '@tizilim/shared';
 import type { BlockMode } from './dns/pipeline/block-responder.js';
 import { GATEWAY_ID_PATTERN, defaultGatewayId } from './sync/heartbeat-sender.js';
 import { parseUpstream, type UpstreamAddress } from './dns/upstream/upstream-address.js';
+import { loadRpzXfrConfig, type RpzXfrConfig } from './rpz-xfr/xfr-config.js';
 
 export interface GatewayConfig {
   host: string;
@@ -49,6 +50,8 @@ export interface GatewayConfig {
    * private, link-local, CGNAT and metadata addresses. For tests and labs only; off by default.
    */
   relayAllowPrivate: boolean;
+  /** RPZ_XFR_PORT, RPZ_ZONE, RPZ_TSIG_KEYS, RPZ_XFR_ALLOW, RPZ_NOTIFY: the zone-transfer primary. */
+  rpzXfr: RpzXfrConfig;
 }
 
 export class ConfigError extends Error {}
@@ -106,6 +109,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     quicPort: port(env, 'QUIC_PORT', 8443),
     quicForwardTarget: hostPort(env, 'QUIC_FORWARD_TARGET'),
     relayAllowPrivate: env.RELAY_ALLOW_PRIVATE === '1' || env.RELAY_ALLOW_PRIVATE === 'true',
+    rpzXfr: rpzXfrOf(env),
   };
   if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
     throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);
@@ -113,6 +117,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(cfg.logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   return cfg;
+}
+
+function rpzXfrOf(env: Env): RpzXfrConfig {
+  try { return loadRpzXfrConfig(env); } catch (err) { throw new ConfigError((err as Error).message); }
 }
 
 function udpBatchMode(v: string | undefined): GatewayConfig['udpBatch'] {

@@ -5,6 +5,7 @@ import { RuleSet } from './dns/rules/rule-set.js';
 import { createLogger } from './logger.js';
 import { startObservabilityServer } from './observability/http-server.js';
 import { registerSyncMetrics } from './observability/sync-metrics.js';
+import { startRpzPrimary, type RpzPrimary } from './rpz-xfr/rpz-primary.js';
 import { startServices } from './services.js';
 import { FeedClient } from './sync/feed-client.js';
 import { startHeartbeats } from './sync/heartbeat-sender.js';
@@ -17,6 +18,8 @@ export interface Gateway {
   udpMode: 'batched' | 'dgram';
   dohPort: number;
   metricsPort: number;
+  /** The RPZ zone-transfer primary (undefined when RPZ_XFR_PORT=off). */
+  rpz: RpzPrimary | undefined;
   rules: RuleSet;
   sync: SyncEngine;
   registry: Registry;
@@ -47,6 +50,13 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     log.child({ component: 'sync' }),
   );
   registerSyncMetrics(registry, sync);
+  let rpz: RpzPrimary | undefined;
+  try {
+    rpz = await startRpzPrimary(cfg.rpzXfr, cfg.host, sync, registry, log.child({ component: 'rpz-xfr' }));
+  } catch (err) {
+    await Promise.allSettled([services.close(), feed.close()]);
+    throw err;
+  }
   await sync.start();
   const heartbeats = startHeartbeats(cfg, {
     version: () => sync.version,
@@ -57,7 +67,7 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
   const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready,
-    status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state }),
+    status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state, ...(rpz ? { rpz: rpz.status() } : {}) }),
   }, log);
   log.info({ dns: services.dns.udpPort, udp: services.dns.udpMode, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
   return {
@@ -65,6 +75,7 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     udpMode: services.dns.udpMode,
     dohPort: services.dns.dohPort,
     metricsPort: obs.port,
+    rpz,
     rules,
     sync,
     registry,
@@ -73,7 +84,7 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     async close() {
       await sync.stop();
       await heartbeats?.stop();
-      await Promise.all([services.close(), obs.close()]);
+      await Promise.all([services.close(), obs.close(), rpz?.close()]);
       await feed.close();
     },
   };

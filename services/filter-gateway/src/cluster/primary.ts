@@ -3,6 +3,7 @@ import { AggregatorRegistry, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { startObservabilityServer } from '../observability/http-server.js';
+import { startRpzPrimary } from '../rpz-xfr/rpz-primary.js';
 import { registerSyncMetrics } from '../observability/sync-metrics.js';
 import { FeedClient } from '../sync/feed-client.js';
 import { startHeartbeats } from '../sync/heartbeat-sender.js';
@@ -64,6 +65,8 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
   const aggregator = new AggregatorRegistry();
   const own = new Registry();
   registerSyncMetrics(own, sync);
+  // The zone is made from the rule map, which only this process holds: the XFR listener lives here.
+  const rpz = await startRpzPrimary(cfg.rpzXfr, cfg.host, sync, own, log.child({ component: 'rpz-xfr' }));
   await sync.start();
   // One sender per gateway: here, beside sync, with the counters aggregated over the workers.
   const heartbeats = startHeartbeats(cfg, {
@@ -79,7 +82,7 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
       return { contentType: own.contentType, body: `${mine}\n${workers}` };
     },
     ready: () => readyWorkers.size >= cfg.workers,
-    status: () => ({ workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state }),
+    status: () => ({ workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state, ...(rpz ? { rpz: rpz.status() } : {}) }),
   }, log);
 
   return {
@@ -94,7 +97,7 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
         w.disconnect();
         setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, 5_000).unref();
       }));
-      await Promise.all([...exits, obs.close(), feed.close()]);
+      await Promise.all([...exits, obs.close(), feed.close(), rpz?.close()]);
     },
   };
 }

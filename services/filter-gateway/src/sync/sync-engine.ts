@@ -21,6 +21,21 @@ export interface SyncOptions {
 
 export type SyncState = 'starting' | 'connected' | 'unreachable';
 
+/** A rule before and after one change batch (undefined: absent), for followers that need the difference. */
+export interface RuleStep {
+  before: FeedRule | undefined;
+  after: FeedRule | undefined;
+}
+
+/**
+ * What followers of the rule set hear after the sink: a whole new set, or one batch of
+ * changes with each touched rule's first and last state (the zone-transfer journal needs
+ * what a removed rule was, which the change alone does not say).
+ */
+export type SyncUpdate =
+  | { kind: 'reload'; version: number }
+  | { kind: 'changes'; from: number; to: number; steps: readonly RuleStep[] };
+
 /**
  * Keeps the rule set in step with the register: disk snapshot first, then changes by
  * long-poll, a full snapshot when there is none or the register says 410. While the register
@@ -42,6 +57,7 @@ export class SyncEngine {
   #persistTimer: NodeJS.Timeout | undefined;
   #persisting: Promise<void> = Promise.resolve();
   #sleepWake: (() => void) | undefined;
+  readonly #followers = new Set<(u: SyncUpdate) => void>();
 
   constructor(
     private readonly opts: SyncOptions,
@@ -59,11 +75,24 @@ export class SyncEngine {
         this.fileVersion = snap.version;
         this.log.info({ version: snap.version, rules: snap.rules.length }, 'loaded snapshot from disk');
         this.sink.reload(this.version, this.rules);
+        this.#tell({ kind: 'reload', version: this.version });
       }
     } catch (err) {
       this.log.error({ err }, 'snapshot on disk is unreadable; fetching a new one');
     }
     this.#loop = this.#run();
+  }
+
+  /** Hears every reload and change batch after the sink has applied it. */
+  onUpdate(fn: (u: SyncUpdate) => void): () => void {
+    this.#followers.add(fn);
+    return () => this.#followers.delete(fn);
+  }
+
+  #tell(u: SyncUpdate): void {
+    for (const fn of this.#followers) {
+      try { fn(u); } catch (err) { this.log.error({ err }, 'a rule-set follower failed'); }
+    }
   }
 
   async stop(): Promise<void> {
@@ -87,6 +116,7 @@ export class SyncEngine {
           await this.#persistNow();
           this.log.info({ version: snap.version, rules: snap.rules.length }, 'loaded snapshot from register');
           this.sink.reload(this.version, this.rules);
+          this.#tell({ kind: 'reload', version: this.version });
           needSnapshot = false;
         }
         const page = await this.client.changes(this.version, this.opts.waitSeconds, this.#abort.signal);
@@ -94,13 +124,23 @@ export class SyncEngine {
         backoff = 250;
         if (page === 'gone' || page.to < this.version) { needSnapshot = true; continue; }
         const fresh = page.changes.filter((c) => c.seq > this.version);
-        for (const c of fresh) this.#applyOne(c);
+        const steps = this.#followers.size > 0 ? new Map<string, RuleStep>() : undefined;
+        for (const c of fresh) {
+          if (!steps) { this.#applyOne(c); continue; }
+          const key = ruleKey(c);
+          const prior = this.rules.get(key);
+          this.#applyOne(c);
+          const seen = steps.get(key);
+          if (seen) seen.after = this.rules.get(key);
+          else steps.set(key, { before: prior, after: this.rules.get(key) });
+        }
         if (fresh.length > 0) this.changesSinceFile.push(...fresh);
         const before = this.version;
         this.version = Math.max(this.version, page.to);
         if (fresh.length > 0 || this.version !== before) {
           this.sink.changes(fresh, this.version);
           this.#schedulePersist();
+          this.#tell({ kind: 'changes', from: before, to: this.version, steps: steps ? [...steps.values()] : [] });
         }
       } catch (err) {
         if (this.#stopped) break;

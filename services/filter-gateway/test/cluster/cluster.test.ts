@@ -37,7 +37,7 @@ describe('cluster', () => {
       cwd: PKG,
       env: {
         ...process.env, GATEWAY_WORKERS: '2', DNS_PORT: String(dns), DOH_PORT: String(doh),
-        GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), QUIC_PORT: '0', GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
+        GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: String(await freePort()), GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
         REGISTER_URL: `http://127.0.0.1:${await deadPort()}`, LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

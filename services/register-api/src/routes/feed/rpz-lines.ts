@@ -1,57 +1,21 @@
-import { parseIpText } from '@tizilim/shared';
+import { rpzRuleText, rpzZoneHeader } from '@tizilim/shared';
 import type { ActiveRuleRow } from '../../repositories/feed-repository.js';
 
 /**
- * The register as Response Policy Zone records (draft-vixie-dnsop-dns-rpz): `CNAME .` is the
- * NXDOMAIN action. Owner names are relative to $ORIGIN, so the resolver's configuration must
- * name the same zone.
+ * `/v1/feed/rpz` in text: the zone content itself is defined once in `packages/shared/src/rpz`
+ * (the gateway's zone transfers write the same records in wire form); this only maps the
+ * register's row onto it.
  */
 export function rpzHeader(origin: string, serial: number): string {
-  return [
-    `; Tizilim register as RPZ. Version (SOA serial) ${serial}. Each rule names its public log entry.`,
-    `$ORIGIN ${origin}`,
-    `$TTL 60`,
-    `@ IN SOA localhost. hostmaster.tizilim.invalid. ${serial} 3600 600 86400 60`,
-    `@ IN NS localhost.`,
-    '',
-  ].join('\n');
+  return rpzZoneHeader(origin, serial);
 }
 
 export function rpzLines(row: ActiveRuleRow): string {
-  const note = `; entry ${Number(row.add_seq ?? 0)} ${row.mode}${row.ends_at ? ` until ${row.ends_at.toISOString()}` : ''}\n`;
-  switch (row.kind) {
-    case 'domain':
-      return `${note}${row.value} CNAME .\n`;
-    case 'domain_suffix':
-      return `${note}${row.value} CNAME .\n*.${row.value} CNAME .\n`;
-    case 'ip':
-    case 'cidr': {
-      const owner = rpzIpOwner(row.value);
-      return owner ? `${note}${owner}.rpz-ip CNAME .\n` : '';
-    }
-    case 'url':
-      // HTTPS hides the path: a URL rule cannot be enforced by a resolver without blocking the host.
-      return `; entry ${Number(row.add_seq ?? 0)} url ${row.value} is enforced by the HTTP gateway, not in DNS\n`;
-  }
-}
-
-/** `prefix.reversed-address` as RPZ writes IP triggers; IPv6 with `zz` for the longest zero run. */
-export function rpzIpOwner(value: string): string | undefined {
-  const [addr = '', len] = value.split('/');
-  const bytes = parseIpText(addr);
-  if (!bytes) return undefined;
-  if (bytes.length === 4) return `${len ?? 32}.${[...bytes].reverse().join('.')}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const parts = bestLen >= 2 ? [...groups.slice(0, bestStart), 'zz', ...groups.slice(bestStart + bestLen)] : groups;
-  return `${len ?? 128}.${parts.reverse().join('.')}`;
+  return rpzRuleText({
+    kind: row.kind,
+    value: row.value,
+    mode: row.mode,
+    entry: Number(row.add_seq ?? 0),
+    until: row.ends_at ? row.ends_at.toISOString() : undefined,
+  });
 }

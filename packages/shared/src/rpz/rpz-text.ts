@@ -1,0 +1,27 @@
+import { RPZ_ACTION_TARGET, rpzRecordsOf, type RpzRuleInput } from './rpz-records.js';
+import { RPZ_NS, RPZ_SOA, RPZ_TTL, rpzSerial } from './rpz-soa.js';
+
+/** Master-file text (RFC 1035 §5) of the zone head: origin, TTL, SOA (serial = version), NS. */
+export function rpzZoneHeader(origin: string, version: number): string {
+  const s = RPZ_SOA;
+  return [
+    `; Tizilim register as RPZ. Version (SOA serial) ${rpzSerial(version)}. Each rule names its public log entry.`,
+    `$ORIGIN ${origin}`,
+    `$TTL ${RPZ_TTL}`,
+    `@ IN SOA ${s.mname} ${s.rname} ${rpzSerial(version)} ${s.refresh} ${s.retry} ${s.expire} ${s.minimum}`,
+    `@ IN NS ${RPZ_NS}`,
+    '',
+  ].join('\n');
+}
+
+/** One rule as text: a comment naming its register entry, then its records. */
+export function rpzRuleText(rule: RpzRuleInput): string {
+  if (rule.kind === 'url') {
+    return `; entry ${rule.entry} url ${rule.value} is enforced by the HTTP gateway, not in DNS\n`;
+  }
+  const records = rpzRecordsOf(rule);
+  if (records.length === 0) return `; entry ${rule.entry} ${rule.kind} ${rule.value} cannot be written as RPZ\n`;
+  let out = `; entry ${rule.entry} ${rule.mode}${rule.until ? ` until ${rule.until}` : ''}\n`;
+  for (const r of records) out += `${r.owner} CNAME ${RPZ_ACTION_TARGET[r.action]}\n`;
+  return out;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { rpzIpOwner, rpzRecordsOf, rpzRuleText, rpzZoneHeader } from '../src/rpz/index.js';
+
+describe('RPZ IP triggers (draft-vixie-dnsop-dns-rpz §4.2)', () => {
+  it('writes prefixes reversed, IPv6 with zz for the longest zero run', () => {
+    expect(rpzIpOwner('198.51.100.7')).toBe('32.7.100.51.198');
+    expect(rpzIpOwner('203.0.113.0/24')).toBe('24.0.113.0.203');
+    expect(rpzIpOwner('2001:db8::/32')).toBe('32.zz.db8.2001');
+    expect(rpzIpOwner('2001:db8:0:0:1::7')).toBe('128.7.0.0.1.zz.db8.2001');
+    expect(rpzIpOwner('not-an-ip')).toBeUndefined();
+  });
+});
+
+describe('RPZ records of a rule: one list for the text export and zone transfers', () => {
+  it('a name, a suffix (apex and wildcard), an IP trigger, each naming its entry', () => {
+    expect(rpzRecordsOf({ kind: 'domain', value: 'bad.kz', mode: 'restrict', entry: 7 }))
+      .toEqual([{ owner: 'bad.kz', action: 'nxdomain', entry: 7 }]);
+    expect(rpzRecordsOf({ kind: 'domain_suffix', value: 'evil.kz', mode: 'suspend', entry: 8, until: '2030-01-01T00:00:00.000Z' }))
+      .toEqual([{ owner: 'evil.kz', action: 'nxdomain', entry: 8 }, { owner: '*.evil.kz', action: 'nxdomain', entry: 8 }]);
+    expect(rpzRecordsOf({ kind: 'cidr', value: '10.0.0.0/8', mode: 'restrict', entry: 9 }))
+      .toEqual([{ owner: '8.0.0.0.10.rpz-ip', action: 'nxdomain', entry: 9 }]);
+  });
+
+  it('an exception is rpz-passthru; a URL has no records', () => {
+    expect(rpzRecordsOf({ kind: 'domain', value: 'ok.evil.kz', mode: 'allow', entry: 10 }))
+      .toEqual([{ owner: 'ok.evil.kz', action: 'passthru', entry: 10 }]);
+    expect(rpzRecordsOf({ kind: 'url', value: 'https://x.kz/p', mode: 'restrict', entry: 11 })).toEqual([]);
+  });
+
+  it('text: header with serial = version, a comment per rule, CNAME targets', () => {
+    expect(rpzZoneHeader('rpz.tizilim.', 42)).toMatch(/\n@ IN SOA localhost\. hostmaster\.tizilim\.invalid\. 42 /);
+    expect(rpzRuleText({ kind: 'domain_suffix', value: 'evil.kz', mode: 'restrict', entry: 8 }))
+      .toBe('; entry 8 restrict\nevil.kz CNAME .\n*.evil.kz CNAME .\n');
+    expect(rpzRuleText({ kind: 'domain', value: 'ok.evil.kz', mode: 'allow', entry: 10 }))
+      .toBe('; entry 10 allow\nok.evil.kz CNAME rpz-passthru.\n');
+    expect(rpzRuleText({ kind: 'url', value: 'https://x.kz/p', mode: 'restrict', entry: 11 })).toMatch(/^; entry 11 url /);
+  });
+});

@@ -1,0 +1,134 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { CLASS_IN, FLAG_AA, OPCODE_NOTIFY, TYPE_SOA } from './xfr-constants.js';
+import { XfrMessageWriter } from './xfr-message-writer.js';
+import type { XfrMetrics } from './xfr-metrics.js';
+import { signRequest } from './tsig.js';
+import type { TsigKey } from './tsig-keys.js';
+import { nameToWire } from './wire-names.js';
+
+/** A secondary to tell about new versions: `host:port`, optionally signing with a TSIG key. */
+export interface NotifyTarget {
+  host: string;
+  port: number;
+  key?: TsigKey | undefined;
+}
+
+export interface NotifyOptions {
+  /** Attempts per version and target before giving up (the secondary's refresh timer is the safety net). */
+  attempts: number;
+  /** Wait for the first answer; doubled after each silent attempt (RFC 1996 §3.6 retransmission). */
+  firstTimeoutMs: number;
+}
+
+interface Pending {
+  id: number;
+  serial: number;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * NOTIFY (RFC 1996) to each secondary on every new serial, over UDP, retried with backoff
+ * until the secondary answers. A newer serial replaces a pending one: a secondary that was
+ * slow to answer is told about the latest version, not every version in between.
+ */
+export class NotifySender {
+  readonly #pending = new Map<NotifyTarget, Pending>();
+  readonly #sockets: { udp4?: dgram.Socket; udp6?: dgram.Socket } = {};
+  readonly #question: Buffer;
+  #closed = false;
+
+  constructor(
+    origin: string,
+    private readonly targets: readonly NotifyTarget[],
+    private readonly opts: NotifyOptions,
+    private readonly metrics: XfrMetrics,
+    private readonly log: Logger,
+  ) {
+    this.#question = Buffer.concat([nameToWire(origin), Buffer.from([0, TYPE_SOA, 0, CLASS_IN])]);
+  }
+
+  notify(serial: number): void {
+    if (this.#closed) return;
+    for (const t of this.targets) {
+      const old = this.#pending.get(t);
+      if (old?.timer) clearTimeout(old.timer);
+      const p: Pending = { id: randomInt(0, 65536), serial, attempt: 0, timer: undefined };
+      this.#pending.set(t, p);
+      void this.#send(t, p);
+    }
+  }
+
+  #socket(host: string): dgram.Socket {
+    const type = isIP(host) === 6 ? 'udp6' : 'udp4';
+    let s = this.#sockets[type];
+    if (!s) {
+      s = dgram.createSocket(type);
+      s.on('message', (m, rinfo) => this.#answer(m, rinfo));
+      s.on('error', (err) => this.log.warn({ err }, 'NOTIFY socket error'));
+      s.unref();
+      this.#sockets[type] = s;
+    }
+    return s;
+  }
+
+  async #send(t: NotifyTarget, p: Pending): Promise<void> {
+    if (this.#closed || this.#pending.get(t) !== p) return;
+    p.attempt++;
+    let message = await this.#message(p);
+    if (t.key) message = signRequest(message, t.key, Math.floor(Date.now() / 1000)).message;
+    this.#socket(t.host).send(message, t.port, t.host, (err) => {
+      if (err) this.log.warn({ err, target: `${t.host}:${t.port}` }, 'NOTIFY could not be sent');
+    });
+    const wait = this.opts.firstTimeoutMs * 2 ** (p.attempt - 1);
+    p.timer = setTimeout(() => {
+      if (this.#pending.get(t) !== p) return;
+      if (p.attempt >= this.opts.attempts) {
+        this.#pending.delete(t);
+        this.metrics.notifies.inc({ result: 'gave_up' });
+        this.log.warn({ target: `${t.host}:${t.port}`, serial: p.serial, attempts: p.attempt }, 'NOTIFY unanswered; the secondary will find the serial at its next refresh');
+        return;
+      }
+      this.metrics.notifies.inc({ result: 'retry' });
+      void this.#send(t, p);
+    }, wait);
+    p.timer.unref();
+  }
+
+  /** NOTIFY with the new SOA in the answer section (RFC 1996 §3.7), built by the transfer writer. */
+  async #message(p: Pending): Promise<Buffer> {
+    let out: Buffer | undefined;
+    const w = new XfrMessageWriter(p.id, this.#question, this.#question.length - 4, (m) => { out = Buffer.from(m); }, false);
+    await w.soa(p.serial);
+    await w.end();
+    // The writer answers; a NOTIFY is a request: clear QR, set the opcode, keep AA.
+    out!.writeUInt16BE((OPCODE_NOTIFY << 11) | FLAG_AA, 2);
+    return out!;
+  }
+
+  #answer(m: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (m.length < 12 || (m[2]! & 0x80) === 0 || ((m[2]! >> 3) & 0x0f) !== OPCODE_NOTIFY) return;
+    const id = m.readUInt16BE(0);
+    for (const [t, p] of this.#pending) {
+      if (p.id !== id || t.port !== rinfo.port) continue;
+      if (p.timer) clearTimeout(p.timer);
+      this.#pending.delete(t);
+      const rcode = m[3]! & 0x0f;
+      this.metrics.notifies.inc({ result: rcode === 0 ? 'acked' : 'refused' });
+      if (rcode !== 0) this.log.warn({ target: `${t.host}:${t.port}`, serial: p.serial, rcode }, 'secondary refused our NOTIFY');
+      else this.log.debug({ target: `${t.host}:${t.port}`, serial: p.serial }, 'NOTIFY acknowledged');
+      return;
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const p of this.#pending.values()) if (p.timer) clearTimeout(p.timer);
+    this.#pending.clear();
+    this.#sockets.udp4?.close();
+    this.#sockets.udp6?.close();
+  }
+}
