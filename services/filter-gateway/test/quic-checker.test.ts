@@ -136,6 +136,61 @@ describe('QUIC checker: decisions', () => {
   });
 });
 
+describe('QUIC checker: a relayed flow cannot smuggle another hello', () => {
+  const allowedHello = (): Buffer => {
+    const h = Buffer.from(recordedHello(PQ_NAME));
+    h.write('it-mil-v086.prod.surfshark.org', h.indexOf(PQ_NAME));
+    return h;
+  };
+
+  async function relayedFlow(): Promise<{ port: number; registry: Registry; c: Awaited<ReturnType<typeof client>>; first: Buffer[] }> {
+    const { port, registry } = await checker({ forwardTarget: { host: '127.0.0.1', port: origin.port } });
+    const c = await newClient();
+    const first = helloOverInitials(allowedHello(), QUIC_V1, DCID, 1100);
+    for (const d of first) await c.send(d, port);
+    await until(() => origin.got.length === first.length);
+    return { port, registry, c, first };
+  }
+
+  it('passes retransmissions of the decided hello on', async () => {
+    const { port, c, first } = await relayedFlow();
+    await c.send(first[0]!, port);
+    await until(() => origin.got.length === first.length + 1);
+  });
+
+  it('a new connection (another DCID) on the same address and port is read afresh, and blocked', async () => {
+    const { port, registry, c, first } = await relayedFlow();
+    const blocked = helloOverInitials(recordedHello(PQ_NAME), QUIC_V1, Buffer.from('abababababababab', 'hex'), 1100);
+    for (const d of blocked) await c.send(d, port);
+    await sleep(150);
+    expect(await outcome(registry, 'restarted')).toBe(1);
+    expect(await outcome(registry, 'blocked')).toBe(1);
+    expect(origin.got).toHaveLength(first.length);
+  });
+
+  it('different bytes at an offset already read (a second hello under the same DCID) end the flow', async () => {
+    const { port, registry, c, first } = await relayedFlow();
+    const smuggled = helloOverInitials(recordedHello(PQ_NAME), QUIC_V1, DCID, 1100);
+    // The tail after the name is the same bytes (passed on); the head differs where the name is.
+    await c.send(smuggled[0]!, port);
+    await sleep(150);
+    expect(await outcome(registry, 'conflict')).toBe(1);
+    expect(origin.got).toHaveLength(first.length);
+  });
+
+  it('once the client has shown it has the handshake keys, any Initial is another connection', async () => {
+    const { port, registry, c, first } = await relayedFlow();
+    await c.send(Buffer.from([0x41, 1, 2, 3]), port);
+    await until(() => origin.got.length === first.length + 1);
+    const again = helloOverInitials(recordedHello(PQ_NAME), QUIC_V1, DCID, 1100);
+    for (const d of again) await c.send(d, port);
+    await sleep(150);
+    expect(await outcome(registry, 'restarted')).toBe(1);
+    expect(await outcome(registry, 'blocked')).toBe(1);
+    expect(origin.got).toHaveLength(first.length + 1);
+  });
+});
+
 describe('QUIC checker: never a relay into the inside', () => {
   it.each([
     ['a name resolving to loopback', { 'www.google.com': ['127.0.0.1'] }],

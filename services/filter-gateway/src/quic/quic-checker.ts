@@ -72,6 +72,10 @@ interface Flow extends TimedFlow {
   validated: boolean;
   /** Long-header type bits of a Handshake packet in the flow's version: one proves the address. */
   handshakeType: number;
+  initialType: number;
+  version: number;
+  /** The DCID of the client's first Initial, and the server's CIDs seen in its replies (≤ 4). */
+  connectionIds: Buffer[];
 }
 
 /** RFC 9000 §14.1: a server discards a client Initial in a datagram smaller than this. */
@@ -106,6 +110,15 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   let sweeper: NodeJS.Timeout | undefined;
 
   const toClient = (flow: Flow, msg: Buffer): void => {
+    // The server's connection IDs (its long headers' SCID): the client may address Initials to them.
+    if ((msg[0]! & 0x80) !== 0 && flow.connectionIds.length < 5 && msg.length > 6) {
+      const scidAt = 6 + msg[5]!;
+      const scidLength = msg[scidAt];
+      if (scidLength !== undefined && scidLength <= 20 && scidAt + 1 + scidLength <= msg.length) {
+        const scid = msg.subarray(scidAt + 1, scidAt + 1 + scidLength);
+        if (!flow.connectionIds.some((c) => c.equals(scid))) flow.connectionIds.push(Buffer.from(scid));
+      }
+    }
     if (!flow.validated && flow.toClient + msg.length > AMPLIFICATION_FACTOR * flow.fromClient) {
       metrics.amplificationHeld.inc(msg.length);
       return;
@@ -115,10 +128,13 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     sock.send(msg, flow.port, flow.address);
   };
 
-  const release = (flow: Flow): void => {
+  const releaseBuffered = (flow: Flow): void => {
     bufferedTotal -= flow.bufferedBytes;
     flow.buffered = [];
     flow.bufferedBytes = 0;
+  };
+  const release = (flow: Flow): void => {
+    releaseBuffered(flow);
     flow.reader = undefined;
   };
 
@@ -147,7 +163,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
       flow = {
         state: 'reading', address: rinfo.address, port: rinfo.port, deadline: performance.now() + helloTimeoutMs,
         reader: new InitialReader({ maxHelloBytes }), buffered: [], bufferedBytes: 0, relay: undefined,
-        fromClient: 0, toClient: 0, validated: false, handshakeType: -1,
+        fromClient: 0, toClient: 0, validated: false, handshakeType: -1, initialType: -1, version: 0, connectionIds: [],
       };
       const status = flow.reader!.push(msg);
       if (status !== 'need_more' && status !== 'done') {
@@ -160,6 +176,9 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
       metrics.flows.set(flows.size);
       const spec = quicVersionSpec(flow.reader!.version);
       flow.handshakeType = spec === undefined ? -1 : (spec.initialType + 2) & 3;
+      flow.initialType = spec === undefined ? -1 : spec.initialType;
+      flow.version = flow.reader!.version;
+      if (msg.length > 6 && msg[5]! <= 20 && msg.length >= 6 + msg[5]!) flow.connectionIds.push(Buffer.from(msg.subarray(6, 6 + msg[5]!)));
       buffer(flow, msg);
       if (status === 'done') decide(key, flow);
       return;
@@ -167,12 +186,29 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     switch (flow.state) {
       case 'dropped':
         return;
-      case 'relaying':
+      case 'relaying': {
+        if ((msg[0]! & 0x80) !== 0) {
+          const g = guardLongHeader(flow, msg);
+          if (g === 'restart') {
+            // Another connection from the same address and port: the origin would demultiplex
+            // it by its connection ID, so it is read and decided as a flow of its own.
+            end(key, flow, 'restarted');
+            onDatagram(msg, rinfo);
+            return;
+          }
+          if (g === 'drop') { end(key, flow, 'conflict'); return; }
+          if (g === 'blocked') { end(key, flow, 'blocked'); return; }
+        }
         flow.fromClient += msg.length;
-        if (!flow.validated && provesAddress(msg, flow.handshakeType)) flow.validated = true;
+        if (!flow.validated && provesAddress(msg, flow.handshakeType)) {
+          flow.validated = true;
+          // The client has dropped its Initial keys (RFC 9001 §4.9.1): nothing more to read.
+          flow.reader = undefined;
+        }
         flow.deadline = performance.now() + idleTimeoutMs;
         flow.relay!.send(msg);
         return;
+      }
       case 'resolving':
         if (!buffer(flow, msg)) end(key, flow, 'buffer_cap');
         return;
@@ -183,6 +219,34 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
         else if (status !== 'need_more') end(key, flow, status);
       }
     }
+  };
+
+  /**
+   * A long-header datagram from a client being relayed. Before the client proves its address,
+   * its Initials must belong to the decided connection (the first DCID or one the server gave)
+   * and are read on: different bytes at a CRYPTO offset already read end the flow, and a
+   * second ClientHello (after HelloRetryRequest) is decided too. After that, the client has
+   * discarded its Initial keys (RFC 9001 §4.9.1), so any Initial starts another connection.
+   */
+  const guardLongHeader = (flow: Flow, msg: Buffer): 'pass' | 'restart' | 'drop' | 'blocked' => {
+    if (msg.length < 7) return 'pass';
+    const version = msg.readUInt32BE(1);
+    const typeBits = (msg[0]! >> 4) & 3;
+    if (version !== flow.version) return version === 0 ? 'pass' : 'restart';
+    if (typeBits !== flow.initialType) return 'pass';
+    if (flow.validated || flow.reader === undefined) return 'restart';
+    const dcidLength = msg[5]!;
+    if (dcidLength > 20 || msg.length < 6 + dcidLength) return 'drop';
+    const dcid = msg.subarray(6, 6 + dcidLength);
+    if (!flow.connectionIds.some((c) => c.equals(dcid))) return 'restart';
+    const hellos = flow.reader.hellos;
+    const status = flow.reader.push(msg);
+    if (status !== 'done') return 'drop';
+    if (flow.reader.hellos !== hellos) {
+      const d = decideFlow(flow.reader.info!, getMatcher(), now());
+      if (d.kind === 'blocked') return 'blocked';
+    }
+    return 'pass';
   };
 
   /** Holds a datagram for replay to the origin; false past a cap. */
@@ -200,7 +264,6 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     if (info.ech) metrics.ech.inc();
     const matcher = getMatcher();
     const d = decideFlow(info, matcher, now());
-    flow.reader = undefined;
     if (d.kind === 'blocked') {
       if (debug()) logger.debug({ client: key, sni: info.serverName, entry: d.entry }, 'quic: blocked');
       end(key, flow, 'blocked');
@@ -266,7 +329,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     metrics.outcome.allowed.inc();
     if (debug()) logger.debug({ client: key, sni, host, port }, 'quic: relaying');
     const held = flow.buffered;
-    release(flow);
+    releaseBuffered(flow);
     for (const d of held) relay.send(d);
   };
 

@@ -5,13 +5,15 @@ import type { UnreadableReason } from './initial-reader.js';
 export type QuicOutcome =
   | 'allowed' | 'blocked' | 'inside' | 'no_route' | 'upstream_error' | 'no_sni' | 'invalid_name'
   | 'timeout' | 'flow_cap' | 'buffer_cap' | 'short_datagram'
+  /** A relayed flow whose client began another connection on the same address and port: read afresh. */
+  | 'restarted'
   | UnreadableReason;
 
 const OUTCOMES: readonly QuicOutcome[] = [
   'allowed', 'blocked', 'inside', 'no_route', 'upstream_error', 'no_sni', 'invalid_name',
   'timeout', 'flow_cap', 'buffer_cap', 'short_datagram',
   'version_negotiation', 'reserved_version', 'gquic', 'unknown_version', 'not_initial', 'truncated', 'bad_cid',
-  'undecryptable', 'malformed', 'connection_close', 'not_client_hello', 'bad_hello', 'too_large',
+  'undecryptable', 'malformed', 'connection_close', 'not_client_hello', 'bad_hello', 'too_large', 'conflict', 'restarted',
 ];
 
 export interface QuicMetrics {
