@@ -70,6 +70,9 @@ interface Flow extends TimedFlow {
   fromClient: number;
   toClient: number;
   validated: boolean;
+  /** Origin datagrams waiting for the client to earn them (anti-amplification). */
+  held: Buffer[];
+  heldBytes: number;
   /** Long-header type bits of a Handshake packet in the flow's version: one proves the address. */
   handshakeType: number;
   initialType: number;
@@ -80,16 +83,25 @@ interface Flow extends TimedFlow {
 
 /** RFC 9000 §14.1: a server discards a client Initial in a datagram smaller than this. */
 const MIN_INITIAL_DATAGRAM = 1200;
-const AMPLIFICATION_FACTOR = 3;
+/**
+ * Until a client proves its address, it gets no more bytes than it sent: stricter than RFC 9000
+ * §8.1's 3× (the origin applies that to us), so a spoofed source can never be used to amplify.
+ * What does not fit waits in a small queue and goes out as the client sends more (its ACKs are
+ * padded to 1200 bytes, RFC 9000 §14.1) or proves its address; handshakes take an extra round
+ * trip at most.
+ */
+const AMPLIFICATION_FACTOR = 1;
+/** Origin bytes queued per unvalidated flow; beyond it they are dropped (the origin retransmits). */
+const MAX_HELD_TO_CLIENT = 16 * 1024;
 const SWEEP_MS = 500;
 
 /**
  * The QUIC Initial checker (DESIGN "Every rule kind, every transport", QUIC). Reads each new
  * flow's client Initials until the ClientHello is whole, then drops flows to blocked names (the
  * client falls back to TCP, where the SNI checker refuses it) and relays allowed ones. It never
- * originates a packet: a dropped or unreadable flow gets silence, so the checker can never
- * answer more bytes than it received; relayed origin bytes obey the 3× limit until the client
- * proves its address.
+ * originates a packet: a dropped or unreadable flow gets silence; and a relayed flow's client
+ * never gets more bytes than it sent until it proves its address, so the checker cannot be used
+ * to amplify traffic at a spoofed victim.
  */
 export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   const {
@@ -119,8 +131,11 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
         if (!flow.connectionIds.some((c) => c.equals(scid))) flow.connectionIds.push(Buffer.from(scid));
       }
     }
-    if (!flow.validated && flow.toClient + msg.length > AMPLIFICATION_FACTOR * flow.fromClient) {
-      metrics.amplificationHeld.inc(msg.length);
+    if (!flow.validated && (flow.held.length > 0 || flow.toClient + msg.length > AMPLIFICATION_FACTOR * flow.fromClient)) {
+      if (flow.heldBytes + msg.length <= MAX_HELD_TO_CLIENT) {
+        flow.held.push(msg);
+        flow.heldBytes += msg.length;
+      } else metrics.amplificationHeld.inc(msg.length);
       return;
     }
     flow.toClient += msg.length;
@@ -128,10 +143,24 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     sock.send(msg, flow.port, flow.address);
   };
 
+  /** Sends what the client has now earned (all of it once its address is validated). */
+  const releaseHeld = (flow: Flow): void => {
+    while (flow.held.length > 0) {
+      const next = flow.held[0]!;
+      if (!flow.validated && flow.toClient + next.length > AMPLIFICATION_FACTOR * flow.fromClient) return;
+      flow.held.shift();
+      flow.heldBytes -= next.length;
+      flow.toClient += next.length;
+      sock.send(next, flow.port, flow.address);
+    }
+  };
+
   const releaseBuffered = (flow: Flow): void => {
     bufferedTotal -= flow.bufferedBytes;
     flow.buffered = [];
     flow.bufferedBytes = 0;
+    flow.held = [];
+    flow.heldBytes = 0;
   };
   const release = (flow: Flow): void => {
     releaseBuffered(flow);
@@ -163,7 +192,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
       flow = {
         state: 'reading', address: rinfo.address, port: rinfo.port, deadline: performance.now() + helloTimeoutMs,
         reader: new InitialReader({ maxHelloBytes }), buffered: [], bufferedBytes: 0, relay: undefined,
-        fromClient: 0, toClient: 0, validated: false, handshakeType: -1, initialType: -1, version: 0, connectionIds: [],
+        fromClient: 0, toClient: 0, validated: false, held: [], heldBytes: 0, handshakeType: -1, initialType: -1, version: 0, connectionIds: [],
       };
       const status = flow.reader!.push(msg);
       if (status !== 'need_more' && status !== 'done') {
@@ -207,6 +236,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
         }
         flow.deadline = performance.now() + idleTimeoutMs;
         flow.relay!.send(msg);
+        if (flow.held.length > 0) releaseHeld(flow);
         return;
       }
       case 'resolving':

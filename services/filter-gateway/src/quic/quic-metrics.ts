@@ -20,14 +20,14 @@ export interface QuicMetrics {
   outcome: Record<QuicOutcome, { inc(): void }>;
   /** Flows in the table now (reading, relaying or remembered as dropped). */
   flows: Gauge;
-  /** Bytes from origins not sent on because the client's address is not yet validated (RFC 9000 §8.1). */
+  /** Origin bytes dropped because an unvalidated client had not earned them and the queue was full (RFC 9000 §8.1). */
   amplificationHeld: { inc(n: number): void };
   ech: { inc(): void };
 }
 
 export function createQuicMetrics(registry: Registry): QuicMetrics {
   const flows = counter(registry, 'tizilim_gateway_quic_flows_total', 'QUIC flows seen by the Initial checker, by outcome', ['result']);
-  const held = counter(registry, 'tizilim_gateway_quic_amplification_held_bytes_total', 'Origin bytes not relayed to an unvalidated client address (3x limit)', []);
+  const held = counter(registry, 'tizilim_gateway_quic_amplification_held_bytes_total', 'Origin bytes dropped for a client address not yet validated (never more than it sent)', []);
   const ech = counter(registry, 'tizilim_gateway_quic_ech_total', 'QUIC ClientHellos offering ECH (decided on the outer name)', []);
   const active = (registry.getSingleMetric('tizilim_gateway_quic_flows_active') as Gauge | undefined)
     ?? new Gauge({ name: 'tizilim_gateway_quic_flows_active', help: 'QUIC flows held by the Initial checker now', registers: [registry] });
