@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
@@ -7,7 +8,6 @@ import { createSniChecker } from './sni/sni-checker.js';
 import { createBlockPageServer } from './blockpage/block-page-server.js';
 import { createEntryDetails } from './blockpage/entry-details.js';
 import { createQuicChecker } from './quic/quic-checker.js';
-import cluster from 'node:cluster';
 
 export interface Services {
   dns: DnsService;
@@ -16,7 +16,7 @@ export interface Services {
 
 /**
  * Everything that serves clients in one process, against one RuleSet: DNS (UDP, TCP, DoH),
- * the SNI checker and the 451 block page. The single-process gateway and each cluster worker
+ * the SNI checker, the QUIC Initial checker and the 451 block page. The single-process gateway and each cluster worker
  * call it. SNI and the block page resolve names through the DNS service's own pipeline, so
  * they see exactly the answers (and the blocks) clients see.
  */

@@ -154,15 +154,16 @@ describe('varint and CRYPTO reassembly', () => {
     expect(s.contiguous).toBe(0);
     s.add(0, Buffer.from('abcdefghij'));
     expect(s.contiguous).toBe(16);
-    s.add(12, Buffer.from('XXXXXXqr'));
+    expect(s.add(12, Buffer.from('mnop'))).toBe('ok');
+    expect(s.add(12, Buffer.from('XXXXXXqr'))).toBe('conflict');
     expect(Buffer.from(s.bytes(0, 20)).toString()).toBe('abcdefghijklmnopXXqr');
-    expect(s.add(95, Buffer.alloc(10))).toBe(false);
+    expect(s.add(95, Buffer.alloc(10))).toBe('too_large');
   });
 });
 
 describe('fuzz: damaged, random, short, reordered and duplicated Initials', () => {
   const rows = quicInitialRows();
-  const finals: ReaderStatus[] = ['done', 'need_more', 'version_negotiation', 'reserved_version', 'gquic', 'unknown_version', 'not_initial', 'truncated', 'bad_cid', 'undecryptable', 'malformed', 'connection_close', 'not_client_hello', 'bad_hello', 'too_large'];
+  const finals: ReaderStatus[] = ['done', 'need_more', 'version_negotiation', 'reserved_version', 'gquic', 'unknown_version', 'not_initial', 'truncated', 'bad_cid', 'undecryptable', 'malformed', 'connection_close', 'not_client_hello', 'bad_hello', 'too_large', 'conflict'];
 
   it('never throws and always answers, for 20,000 seeded mutations', () => {
     const rnd = seededRandom(2026);

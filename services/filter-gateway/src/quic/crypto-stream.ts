@@ -14,29 +14,38 @@ export class CryptoStream {
     this.#limit = limit;
   }
 
-  /** Adds `data` at `offset`; false when it would pass the limit (the flow is too large to check). */
-  add(offset: number, data: Uint8Array): boolean {
+  /**
+   * Adds `data` at `offset`: 'ok'; 'too_large' when it would pass the limit (the flow is too
+   * large to check); 'conflict' when it overlaps bytes already received with different ones.
+   */
+  add(offset: number, data: Uint8Array): 'ok' | 'too_large' | 'conflict' {
     const end = offset + data.length;
-    if (end > this.#limit) return false;
-    if (data.length === 0) return true;
+    if (end > this.#limit) return 'too_large';
+    if (data.length === 0) return 'ok';
     if (end > this.#buf.length) {
       const grown = new Uint8Array(Math.min(this.#limit, Math.max(end, this.#buf.length * 2, 2048)));
       grown.set(this.#buf);
       this.#buf = grown;
     }
-    // Retransmissions carry the same bytes; where they differ, the first copy wins, as in a
-    // TLS stack that has already consumed it.
+    // Retransmissions carry the same bytes. Different bytes at an offset already received are
+    // how a second hello would be smuggled past the one we decided on: the first copy stays
+    // (as in a TLS stack that has consumed it) and the caller is told.
     const r = this.#ranges;
     let pos = offset;
     let i = 0;
+    let conflict = false;
     while (pos < end) {
       while (i < r.length && r[i + 1]! <= pos) i += 2;
       const gapEnd = i < r.length ? Math.min(end, r[i]!) : end;
       if (gapEnd > pos) this.#buf.set(data.subarray(pos - offset, gapEnd - offset), pos);
+      if (i < r.length && gapEnd < end) {
+        const overlapEnd = Math.min(end, r[i + 1]!);
+        for (let q = Math.max(pos, r[i]!); q < overlapEnd && !conflict; q++) if (this.#buf[q] !== data[q - offset]) conflict = true;
+      }
       pos = i < r.length ? Math.max(gapEnd, r[i + 1]!) : end;
     }
     this.#insertRange(offset, end);
-    return true;
+    return conflict ? 'conflict' : 'ok';
   }
 
   /** Bytes readable from offset 0 without a gap. */

@@ -7,10 +7,12 @@ import type { InitialKeys } from './initial-keys.js';
  * byte (§5.4.1), which give the packet number's length, then the packet number itself.
  * Returns the packet number length, or 0 when the packet is too short to sample.
  */
+const mask = new Uint8Array(16);
+
 export function removeHeaderProtection(b: Uint8Array, start: number, pnOffset: number, end: number, keys: InitialKeys): number {
   const sampleStart = pnOffset + 4;
   if (sampleStart + 16 > end) return 0;
-  const mask = keys.hp.update(b.subarray(sampleStart, sampleStart + 16));
+  keys.hp.encryptBlock(b, sampleStart, mask);
   b[start] = b[start]! ^ (mask[0]! & 0x0f);
   const pnLength = (b[start]! & 0x03) + 1;
   for (let i = 0; i < pnLength; i++) b[pnOffset + i] = b[pnOffset + i]! ^ mask[1 + i]!;

@@ -7,7 +7,7 @@ import type { CryptoStream } from './crypto-stream.js';
  * data to the stream. Anything else in an Initial is a PROTOCOL_VIOLATION (§17.2.2), so the
  * packet is not trusted.
  */
-export type FramesResult = 'ok' | 'malformed' | 'too_large' | 'connection_close';
+export type FramesResult = 'ok' | 'malformed' | 'too_large' | 'conflict' | 'connection_close';
 
 const PADDING = 0x00;
 const PING = 0x01;
@@ -38,7 +38,8 @@ export function readInitialFrames(b: Uint8Array, stream: CryptoStream): FramesRe
       if (length < 0) return 'malformed';
       p += varintLength(b[p]!);
       if (p + length > end) return 'malformed';
-      if (!stream.add(offset, b.subarray(p, p + length))) return 'too_large';
+      const added = stream.add(offset, b.subarray(p, p + length));
+      if (added !== 'ok') return added;
       p += length;
       continue;
     }

@@ -21,7 +21,8 @@ export type UnreadableReason =
   | 'connection_close' // the client closed before sending a hello
   | 'not_client_hello' // the CRYPTO stream does not start with a ClientHello
   | 'bad_hello' // a ClientHello the parser refuses (duplicate or broken server_name, …)
-  | 'too_large'; // a hello or CRYPTO data beyond the cap
+  | 'too_large' // a hello or CRYPTO data beyond the cap
+  | 'conflict'; // CRYPTO bytes that differ from ones already received at the same offset
 
 export type ReaderStatus = 'need_more' | 'done' | UnreadableReason;
 
@@ -49,7 +50,7 @@ const scratch = Buffer.allocUnsafe(65536);
  */
 export class InitialReader {
   readonly #maxHello: number;
-  readonly #stream: CryptoStream;
+  #stream: CryptoStream;
   #status: ReaderStatus = 'need_more';
   #info: ClientHelloInfo | undefined;
   #spec: QuicVersionSpec | undefined;
@@ -58,6 +59,9 @@ export class InitialReader {
   /** Keys by version and DCID; a flow rarely needs more than two. */
   #keys = new Map<string, InitialKeys>();
   #opened = 0;
+  /** Where the next handshake message starts in the CRYPTO stream, once a hello was read. */
+  #helloEnd = 0;
+  #hellos = 0;
 
   constructor(options: InitialReaderOptions = {}) {
     this.#maxHello = options.maxHelloBytes ?? 16384;
@@ -71,15 +75,33 @@ export class InitialReader {
   get versionName(): string | undefined { return this.#spec?.name; }
   /** Initial packets that decrypted. */
   get packetsOpened(): number { return this.#opened; }
+  /** ClientHellos read: 2 after a HelloRetryRequest (RFC 8446 §4.1.4), whose second hello must be decided too. */
+  get hellos(): number { return this.#hellos; }
 
+  /**
+   * Reads more of the flow. After 'done' it keeps reading (the checker feeds it the client's
+   * Initials while it relays): 'done' stays, a second ClientHello replaces `info` and bumps
+   * `hellos`, and bytes that contradict the stream end it with 'conflict'.
+   */
   push(datagram: Uint8Array): ReaderStatus {
+    if (this.#status === 'done' && this.#newVersion(datagram)) {
+      // After Version Negotiation the client starts over in another version: a new hello.
+      this.#restart();
+      this.#status = 'need_more';
+    }
+    if (this.#status === 'done') {
+      const r = this.#readDatagram(datagram);
+      if (r === 'conflict' || r === 'too_large') this.#status = r;
+      else this.#tryHello();
+      return this.#status;
+    }
     if (this.#status !== 'need_more') return this.#status;
     const openedBefore = this.#opened;
     const r = this.#readDatagram(datagram);
     if (r !== undefined) {
       // Once a datagram of the flow has opened, a later damaged or foreign one is ignored, not
       // fatal: an attacker who knows the 5-tuple could otherwise inject one to end the check.
-      if (openedBefore === 0 || r === 'too_large') this.#status = r;
+      if (openedBefore === 0 || r === 'too_large' || r === 'conflict') this.#status = r;
       return this.#status;
     }
     this.#tryHello();
@@ -100,6 +122,11 @@ export class InitialReader {
       if (p + 5 > n) { failure ??= 'truncated'; break; }
       const version = ((datagram[p + 1]! << 24) | (datagram[p + 2]! << 16) | (datagram[p + 3]! << 8) | datagram[p + 4]!) >>> 0;
       const spec = quicVersionSpec(version);
+      if (spec !== undefined && this.#opened > 0 && version !== this.#version && this.#status === 'need_more') {
+        // A new version from the same client is a new connection after Version Negotiation
+        // (RFC 9000 §6.2): the old one never started, so read the new one from scratch.
+        this.#restart();
+      }
       if (spec === undefined) {
         // Only the flow's first packet speaks for the flow.
         if (!sawInitial && this.#opened === 0) return unreadableVersionReason(version);
@@ -123,6 +150,19 @@ export class InitialReader {
     }
     if (!sawInitial) return failure ?? 'not_initial';
     return failure;
+  }
+
+  #newVersion(d: Uint8Array): boolean {
+    if (d.length < 5 || (d[0]! & 0x80) === 0) return false;
+    const version = ((d[1]! << 24) | (d[2]! << 16) | (d[3]! << 8) | d[4]!) >>> 0;
+    return version !== this.#version && quicVersionSpec(version) !== undefined;
+  }
+
+  #restart(): void {
+    this.#stream = new CryptoStream(this.#maxHello + 4096);
+    this.#originalDcid = undefined;
+    this.#opened = 0;
+    this.#helloEnd = 0;
   }
 
   #readInitial(d: Uint8Array, start: number, pnOffset: number, end: number, dcidStart: number, dcidLength: number, version: number, spec: QuicVersionSpec): UnreadableReason | undefined {
@@ -164,16 +204,19 @@ export class InitialReader {
   }
 
   #tryHello(): void {
+    const at = this.#helloEnd;
     const have = this.#stream.contiguous;
-    if (have < 4) return;
-    const head = this.#stream.bytes(0, 4);
+    if (have < at + 4) return;
+    const head = this.#stream.bytes(at, at + 4);
     if (head[0] !== CLIENT_HELLO) { this.#status = 'not_client_hello'; return; }
     const bodyLength = (head[1]! << 16) | (head[2]! << 8) | head[3]!;
-    if (bodyLength + 4 > this.#maxHello) { this.#status = 'too_large'; return; }
-    if (have < 4 + bodyLength) return;
-    const info = parseClientHelloBody(Uint8Array.from(this.#stream.bytes(4, 4 + bodyLength)));
+    if (at + bodyLength + 4 > this.#maxHello) { this.#status = 'too_large'; return; }
+    if (have < at + 4 + bodyLength) return;
+    const info = parseClientHelloBody(Uint8Array.from(this.#stream.bytes(at + 4, at + 4 + bodyLength)));
     if (info === undefined) { this.#status = 'bad_hello'; return; }
     this.#info = info;
+    this.#helloEnd = at + 4 + bodyLength;
+    this.#hellos++;
     this.#status = 'done';
   }
 }

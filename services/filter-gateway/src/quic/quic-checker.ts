@@ -70,22 +70,38 @@ interface Flow extends TimedFlow {
   fromClient: number;
   toClient: number;
   validated: boolean;
+  /** Origin datagrams waiting for the client to earn them (anti-amplification). */
+  held: Buffer[];
+  heldBytes: number;
   /** Long-header type bits of a Handshake packet in the flow's version: one proves the address. */
   handshakeType: number;
+  initialType: number;
+  version: number;
+  /** The DCID of the client's first Initial, and the server's CIDs seen in its replies (≤ 4). */
+  connectionIds: Buffer[];
 }
 
 /** RFC 9000 §14.1: a server discards a client Initial in a datagram smaller than this. */
 const MIN_INITIAL_DATAGRAM = 1200;
-const AMPLIFICATION_FACTOR = 3;
+/**
+ * Until a client proves its address, it gets no more bytes than it sent: stricter than RFC 9000
+ * §8.1's 3× (the origin applies that to us), so a spoofed source can never be used to amplify.
+ * What does not fit waits in a small queue and goes out as the client sends more (its ACKs are
+ * padded to 1200 bytes, RFC 9000 §14.1) or proves its address; handshakes take an extra round
+ * trip at most.
+ */
+const AMPLIFICATION_FACTOR = 1;
+/** Origin bytes queued per unvalidated flow; beyond it they are dropped (the origin retransmits). */
+const MAX_HELD_TO_CLIENT = 16 * 1024;
 const SWEEP_MS = 500;
 
 /**
  * The QUIC Initial checker (DESIGN "Every rule kind, every transport", QUIC). Reads each new
  * flow's client Initials until the ClientHello is whole, then drops flows to blocked names (the
  * client falls back to TCP, where the SNI checker refuses it) and relays allowed ones. It never
- * originates a packet: a dropped or unreadable flow gets silence, so the checker can never
- * answer more bytes than it received; relayed origin bytes obey the 3× limit until the client
- * proves its address.
+ * originates a packet: a dropped or unreadable flow gets silence; and a relayed flow's client
+ * never gets more bytes than it sent until it proves its address, so the checker cannot be used
+ * to amplify traffic at a spoofed victim.
  */
 export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   const {
@@ -106,8 +122,20 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
   let sweeper: NodeJS.Timeout | undefined;
 
   const toClient = (flow: Flow, msg: Buffer): void => {
-    if (!flow.validated && flow.toClient + msg.length > AMPLIFICATION_FACTOR * flow.fromClient) {
-      metrics.amplificationHeld.inc(msg.length);
+    // The server's connection IDs (its long headers' SCID): the client may address Initials to them.
+    if ((msg[0]! & 0x80) !== 0 && flow.connectionIds.length < 5 && msg.length > 6) {
+      const scidAt = 6 + msg[5]!;
+      const scidLength = msg[scidAt];
+      if (scidLength !== undefined && scidLength <= 20 && scidAt + 1 + scidLength <= msg.length) {
+        const scid = msg.subarray(scidAt + 1, scidAt + 1 + scidLength);
+        if (!flow.connectionIds.some((c) => c.equals(scid))) flow.connectionIds.push(Buffer.from(scid));
+      }
+    }
+    if (!flow.validated && (flow.held.length > 0 || flow.toClient + msg.length > AMPLIFICATION_FACTOR * flow.fromClient)) {
+      if (flow.heldBytes + msg.length <= MAX_HELD_TO_CLIENT) {
+        flow.held.push(msg);
+        flow.heldBytes += msg.length;
+      } else metrics.amplificationHeld.inc(msg.length);
       return;
     }
     flow.toClient += msg.length;
@@ -115,10 +143,27 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     sock.send(msg, flow.port, flow.address);
   };
 
-  const release = (flow: Flow): void => {
+  /** Sends what the client has now earned (all of it once its address is validated). */
+  const releaseHeld = (flow: Flow): void => {
+    while (flow.held.length > 0) {
+      const next = flow.held[0]!;
+      if (!flow.validated && flow.toClient + next.length > AMPLIFICATION_FACTOR * flow.fromClient) return;
+      flow.held.shift();
+      flow.heldBytes -= next.length;
+      flow.toClient += next.length;
+      sock.send(next, flow.port, flow.address);
+    }
+  };
+
+  const releaseBuffered = (flow: Flow): void => {
     bufferedTotal -= flow.bufferedBytes;
     flow.buffered = [];
     flow.bufferedBytes = 0;
+    flow.held = [];
+    flow.heldBytes = 0;
+  };
+  const release = (flow: Flow): void => {
+    releaseBuffered(flow);
     flow.reader = undefined;
   };
 
@@ -147,7 +192,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
       flow = {
         state: 'reading', address: rinfo.address, port: rinfo.port, deadline: performance.now() + helloTimeoutMs,
         reader: new InitialReader({ maxHelloBytes }), buffered: [], bufferedBytes: 0, relay: undefined,
-        fromClient: 0, toClient: 0, validated: false, handshakeType: -1,
+        fromClient: 0, toClient: 0, validated: false, held: [], heldBytes: 0, handshakeType: -1, initialType: -1, version: 0, connectionIds: [],
       };
       const status = flow.reader!.push(msg);
       if (status !== 'need_more' && status !== 'done') {
@@ -160,6 +205,9 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
       metrics.flows.set(flows.size);
       const spec = quicVersionSpec(flow.reader!.version);
       flow.handshakeType = spec === undefined ? -1 : (spec.initialType + 2) & 3;
+      flow.initialType = spec === undefined ? -1 : spec.initialType;
+      flow.version = flow.reader!.version;
+      if (msg.length > 6 && msg[5]! <= 20 && msg.length >= 6 + msg[5]!) flow.connectionIds.push(Buffer.from(msg.subarray(6, 6 + msg[5]!)));
       buffer(flow, msg);
       if (status === 'done') decide(key, flow);
       return;
@@ -167,12 +215,30 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     switch (flow.state) {
       case 'dropped':
         return;
-      case 'relaying':
+      case 'relaying': {
+        if ((msg[0]! & 0x80) !== 0) {
+          const g = guardLongHeader(flow, msg);
+          if (g === 'restart') {
+            // Another connection from the same address and port: the origin would demultiplex
+            // it by its connection ID, so it is read and decided as a flow of its own.
+            end(key, flow, 'restarted');
+            onDatagram(msg, rinfo);
+            return;
+          }
+          if (g === 'drop') { end(key, flow, 'conflict'); return; }
+          if (g === 'blocked') { end(key, flow, 'blocked'); return; }
+        }
         flow.fromClient += msg.length;
-        if (!flow.validated && provesAddress(msg, flow.handshakeType)) flow.validated = true;
+        if (!flow.validated && provesAddress(msg, flow.handshakeType)) {
+          flow.validated = true;
+          // The client has dropped its Initial keys (RFC 9001 §4.9.1): nothing more to read.
+          flow.reader = undefined;
+        }
         flow.deadline = performance.now() + idleTimeoutMs;
         flow.relay!.send(msg);
+        if (flow.held.length > 0) releaseHeld(flow);
         return;
+      }
       case 'resolving':
         if (!buffer(flow, msg)) end(key, flow, 'buffer_cap');
         return;
@@ -183,6 +249,34 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
         else if (status !== 'need_more') end(key, flow, status);
       }
     }
+  };
+
+  /**
+   * A long-header datagram from a client being relayed. Before the client proves its address,
+   * its Initials must belong to the decided connection (the first DCID or one the server gave)
+   * and are read on: different bytes at a CRYPTO offset already read end the flow, and a
+   * second ClientHello (after HelloRetryRequest) is decided too. After that, the client has
+   * discarded its Initial keys (RFC 9001 §4.9.1), so any Initial starts another connection.
+   */
+  const guardLongHeader = (flow: Flow, msg: Buffer): 'pass' | 'restart' | 'drop' | 'blocked' => {
+    if (msg.length < 7) return 'pass';
+    const version = msg.readUInt32BE(1);
+    const typeBits = (msg[0]! >> 4) & 3;
+    if (version !== flow.version) return version === 0 ? 'pass' : 'restart';
+    if (typeBits !== flow.initialType) return 'pass';
+    if (flow.validated || flow.reader === undefined) return 'restart';
+    const dcidLength = msg[5]!;
+    if (dcidLength > 20 || msg.length < 6 + dcidLength) return 'drop';
+    const dcid = msg.subarray(6, 6 + dcidLength);
+    if (!flow.connectionIds.some((c) => c.equals(dcid))) return 'restart';
+    const hellos = flow.reader.hellos;
+    const status = flow.reader.push(msg);
+    if (status !== 'done') return 'drop';
+    if (flow.reader.hellos !== hellos) {
+      const d = decideFlow(flow.reader.info!, getMatcher(), now());
+      if (d.kind === 'blocked') return 'blocked';
+    }
+    return 'pass';
   };
 
   /** Holds a datagram for replay to the origin; false past a cap. */
@@ -200,7 +294,6 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     if (info.ech) metrics.ech.inc();
     const matcher = getMatcher();
     const d = decideFlow(info, matcher, now());
-    flow.reader = undefined;
     if (d.kind === 'blocked') {
       if (debug()) logger.debug({ client: key, sni: info.serverName, entry: d.entry }, 'quic: blocked');
       end(key, flow, 'blocked');
@@ -266,7 +359,7 @@ export function createQuicChecker(options: QuicCheckerOptions): QuicChecker {
     metrics.outcome.allowed.inc();
     if (debug()) logger.debug({ client: key, sni, host, port }, 'quic: relaying');
     const held = flow.buffered;
-    release(flow);
+    releaseBuffered(flow);
     for (const d of held) relay.send(d);
   };
 
