@@ -80,15 +80,19 @@ export class RpzSubscription {
     return { status: res.status, body: parsed };
   }
 
-  /** Drafts a decision and has a second person approve it; returns when the approval returned. */
-  async decide(action: 'restrict' | 'restore', resources: string[]): Promise<number[]> {
+  /**
+   * Drafts a decision and has a second person approve it; returns when the approval returned,
+   * with the moment (performance.now()) the approve request was sent.
+   */
+  async decide(action: 'restrict' | 'restore', resources: string[]): Promise<{ entries: number[]; approveSentAt: number }> {
     const draft = await this.api('POST', '/v1/decisions', this.reg.tokens.operator, {
       action, resources, legalBasisId: this.basis, category: 'extremism', ...(action === 'restore' ? { note: 'appeal granted' } : {}),
     });
     if (draft.status !== 201) throw new Error(`draft failed: ${JSON.stringify(draft.body)}`);
+    const approveSentAt = performance.now();
     const approved = await this.api('POST', `/v1/decisions/${draft.body.id}/approve`, action === 'restore' ? this.reg.tokens.approver2 : this.reg.tokens.approver);
     if (approved.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approved.body)}`);
-    return approved.body.logEntries as number[];
+    return { entries: approved.body.logEntries as number[], approveSentAt };
   }
 
   async metrics(): Promise<string> {

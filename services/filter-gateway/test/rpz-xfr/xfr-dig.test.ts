@@ -47,7 +47,7 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
   afterAll(async () => {
     await gw?.close();
     await open?.close();
-    await feed.close();
+    await feed.close().catch(() => undefined);
   });
 
   it('AXFR signed with the right key: SOA (serial = version), NS, every record, SOA', async () => {
@@ -128,5 +128,20 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
     const body = await (await fetch(`http://127.0.0.1:${open.metricsPort}/readyz`)).json() as { rpz: { serial: number; staleSeconds: number } };
     expect(body.rpz.serial).toBe(feed.version);
     expect(body.rpz.staleSeconds).toBeLessThan(5);
+  });
+
+  it('keeps serving the last zone while the register is away, and says how stale it is', async () => {
+    const serial = feed.version;
+    await feed.close();
+    await waitFor(() => open.sync.state === 'unreachable', 10_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const rr = records(await dig(open.rpz!.port, 'rpz.tizilim.', 'AXFR'));
+    expect(rr[0]).toMatch(new RegExp(` SOA .* ${serial} `));
+    expect(rr).toContain('blocked.kz.rpz.tizilim. 60 IN CNAME .');
+    const body = await (await fetch(`http://127.0.0.1:${open.metricsPort}/readyz`)).json() as { sync: string; rpz: { serial: number; staleSeconds: number } };
+    expect(body.sync).toBe('unreachable');
+    expect(body.rpz.serial).toBe(serial);
+    expect(body.rpz.staleSeconds).toBeGreaterThanOrEqual(1);
+    expect(await (await fetch(`http://127.0.0.1:${open.metricsPort}/metrics`)).text()).toMatch(/rpz_zone_stale_seconds [1-9]/);
   });
 });
