@@ -66,6 +66,15 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
     expect(out).toMatch(/\s0\s+ANY\s+TSIG\s+hmac-sha256\./);
   });
 
+  it('kdig (Knot) verifies the TSIG of every message of a signed AXFR too', async () => {
+    const { stdout } = await run('kdig', ['@127.0.0.1', '-p', String(port), '-y', `hmac-sha256:${KEY}:${SECRET}`, 'rpz.tizilim.', 'AXFR'])
+      .catch((e: { stdout?: string; stderr?: string }) => ({ stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+    expect(stdout).toMatch(/evil\.kz\.rpz\.tizilim\.\s+60\s+IN\s+CNAME\s+\./);
+    expect(stdout).toMatch(/;; Received \d+ B \(1 messages, 8 records\)/);
+    expect(stdout).toMatch(/ANY\s+TSIG\s+hmac-sha256\. \d+ 300 32 \S+ \d+ NOERROR 0/);
+    expect(stdout).not.toMatch(/BADSIG|BADKEY|failed/);
+  });
+
   it('refuses an unsigned AXFR from outside RPZ_XFR_ALLOW, and one signed with a wrong secret', async () => {
     expect(await dig(port, 'rpz.tizilim.', 'AXFR')).toMatch(/Transfer failed/);
     const wrong = await dig(port, '-y', `hmac-sha256:${KEY}:${WRONG}`, 'rpz.tizilim.', 'AXFR');

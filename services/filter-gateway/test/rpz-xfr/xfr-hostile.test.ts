@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import net from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@tizilim/shared';
 import { signRequest } from '../../src/rpz-xfr/tsig.js';
@@ -14,6 +16,7 @@ import {
  * damaged and oversized messages, slow writers, slow readers, floods, forged and replayed
  * signatures. The listener answers or closes; it never crashes and keeps serving others.
  */
+const run = promisify(execFile);
 const KEY = parseTsigKeys(`${KEY_NAME}:${KEY_SECRET.toString('base64')}`).get(`${KEY_NAME}.`)!;
 
 describe('RPZ primary under hostile input', () => {
@@ -121,6 +124,17 @@ describe('RPZ primary under hostile input', () => {
     expect(rcodeOf(signed.messages[0]!)).toBe(0);
     expect(ancountOf(signed.messages[0]!)).toBe(1);
     expect(signed.messages[0]!.readUInt16BE(10)).toBe(1); // the TSIG of the answer
+  });
+
+  it('a signed AXFR of many messages verifies message after message in dig and kdig (RFC 8945 §5.3.1)', async () => {
+    const secret = KEY_SECRET.toString('base64');
+    clock = Math.floor(Date.now() / 1000);
+    const digOut = (await run('dig', ['@127.0.0.1', '-p', String(signedOnly.port), '-y', `hmac-sha256:${KEY_NAME}:${secret}`, 'rpz.tizilim.', 'AXFR', '+noall', '+stats'], { maxBuffer: 64 << 20 })).stdout;
+    expect(digOut).toMatch(/XFR size: 315003 records \(messages (\d{3}), bytes \d+\)/);
+    expect(digOut).not.toMatch(/tsig|failed/i);
+    const k = await run('kdig', ['@127.0.0.1', '-p', String(signedOnly.port), '-y', `hmac-sha256:${KEY_NAME}:${secret}`, 'rpz.tizilim.', 'AXFR', '+noall', '+stats'], { maxBuffer: 64 << 20 })
+      .catch((e: { stdout?: string; stderr?: string }) => ({ stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+    expect(k.stdout).toMatch(/;; Received \d+ B \(\d{3} messages, 315003 records\)/);
   });
 
   it('a forged MAC is BADSIG, a stale or future time is BADTIME, a replayed request is refused', async () => {
