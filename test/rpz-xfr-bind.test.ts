@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/child-service.js';
 import { NAMED, startBind, type Secondary } from './support/rpz-secondaries.js';
 import { GOOD_KEY, RpzSubscription, WRONG_KEY, digStatus, waitForRcode } from './support/rpz-subscription.js';
+import { testRegisterHandle } from './support/rpz-test-register.js';
 
 /**
  * BIND 9.18 (Debian's package) as a secondary of the gateway's RPZ primary, with TSIG:
@@ -15,7 +16,7 @@ describe.runIf(NAMED)('BIND 9.18 subscribes to the gateway by zone transfer', ()
 
   beforeAll(async () => {
     port = await freePort();
-    await sub.start({ notifyPorts: [port], signNotify: true, initial: ['initial.bind.example.kz', '*.suffix.bind.example.kz'] });
+    await sub.start({ register: await testRegisterHandle(), notifyPorts: [port], signNotify: true, initial: ['initial.bind.example.kz', '*.suffix.bind.example.kz'] });
     bind = sub.add(startBind(sub.secondaryOptions(port, GOOD_KEY)));
     await waitForRcode(port, 'initial.bind.example.kz', 3, 30_000).catch((err: Error) => { throw new Error(`${err.message}\n${bind.output()}\n${sub.gateway.output()}`); });
   }, 60_000);

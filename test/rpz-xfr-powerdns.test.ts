@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/child-service.js';
 import { PDNS_RECURSOR, startPdns, type Secondary } from './support/rpz-secondaries.js';
 import { GOOD_KEY, RpzSubscription, WRONG_KEY, digStatus, waitForRcode } from './support/rpz-subscription.js';
+import { testRegisterHandle } from './support/rpz-test-register.js';
 
 /**
  * PowerDNS Recursor 4.8 (Debian's package) as a secondary of the gateway's RPZ primary:
@@ -17,7 +18,7 @@ describe.runIf(PDNS_RECURSOR)('PowerDNS Recursor 4.8 subscribes to the gateway b
 
   beforeAll(async () => {
     port = await freePort();
-    await sub.start({ notifyPorts: [port], signNotify: true, initial: ['initial.pdns.example.kz', '*.suffix.pdns.example.kz'] });
+    await sub.start({ register: await testRegisterHandle(), notifyPorts: [port], signNotify: true, initial: ['initial.pdns.example.kz', '*.suffix.pdns.example.kz'] });
     pdns = sub.add(startPdns(sub.secondaryOptions(port, GOOD_KEY)));
     await waitForRcode(port, 'initial.pdns.example.kz', 3, 30_000).catch((err: Error) => { throw new Error(`${err.message}\n${pdns.output()}\n${sub.gateway.output()}`); });
   }, 60_000);

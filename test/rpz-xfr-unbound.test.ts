@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/child-service.js';
 import { UNBOUND, startUnboundSecondary, type Secondary } from './support/rpz-secondaries.js';
 import { RpzSubscription, digStatus, waitForRcode } from './support/rpz-subscription.js';
+import { testRegisterHandle } from './support/rpz-test-register.js';
 
 /**
  * Unbound 1.17 (Debian's package) as a secondary of the gateway's RPZ primary: an `rpz:`
@@ -16,7 +17,7 @@ describe.runIf(UNBOUND)('Unbound 1.17 subscribes to the gateway by zone transfer
 
   beforeAll(async () => {
     port = await freePort();
-    await sub.start({ notifyPorts: [port], initial: ['initial.unbound.example.kz', '*.suffix.unbound.example.kz'] });
+    await sub.start({ register: await testRegisterHandle(), notifyPorts: [port], initial: ['initial.unbound.example.kz', '*.suffix.unbound.example.kz'] });
     unbound = sub.add(startUnboundSecondary(sub.secondaryOptions(port)));
     await waitForRcode(port, 'initial.unbound.example.kz', 3, 30_000).catch((err: Error) => { throw new Error(`${err.message}\n${unbound.output()}\n${sub.gateway.output()}`); });
   }, 60_000);
@@ -52,7 +53,7 @@ describe.runIf(UNBOUND)('Unbound outside RPZ_XFR_ALLOW (it cannot sign) is refus
 
   it('gets no zone, and the gateway logs the unsigned refusal', async () => {
     const port = await freePort();
-    await sub.start({ notifyPorts: [port], xfrAllow: '::1/128', initial: ['initial.unbound.example.kz'] });
+    await sub.start({ register: await testRegisterHandle(), notifyPorts: [port], xfrAllow: '::1/128', initial: ['initial.unbound.example.kz'] });
     const unbound = sub.add(startUnboundSecondary(sub.secondaryOptions(port)));
     await expect.poll(() => sub.gateway.output(), { timeout: 15_000, interval: 100 })
       .toMatch(/RPZ transfer refused: unsigned and not in RPZ_XFR_ALLOW/);

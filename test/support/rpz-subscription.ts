@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startTestRegister, type TestRegister } from '@tizilim/register-api/testing/test-register';
-import { apiClient, courtRuling } from '@tizilim/register-api/testing/http';
+import { courtRuling } from '@tizilim/register-api/testing/http';
 import { freePort, startChild, waitForOk, type ChildService } from './child-service.js';
 import { LocalDnsResponder } from './local-dns-responder.js';
 import { udpRcode } from './udp-dns-query.js';
@@ -20,9 +19,15 @@ export const RPZ_ZONE = 'rpz.tizilim.';
 export const GOOD_KEY: TsigSecret = { name: 'tizilim-xfr', secret: Buffer.from('tizilim rpz transfer key, 32 by!').toString('base64') };
 export const WRONG_KEY: TsigSecret = { name: 'tizilim-xfr', secret: Buffer.from('not the key the gateway holds!!!').toString('base64') };
 
+/** A running register with one token per role the subscription needs (a test register, or a process). */
+export interface RegisterHandle {
+  url: string;
+  tokens: { operator: string; approver: string; approver2: string; isp: string };
+  close(): Promise<void>;
+}
+
 export class RpzSubscription {
-  reg!: TestRegister;
-  api!: ReturnType<typeof apiClient>;
+  reg!: RegisterHandle;
   gateway!: ChildService;
   basis = '';
   xfrPort = 0;
@@ -33,10 +38,9 @@ export class RpzSubscription {
   readonly #secondaries: Secondary[] = [];
 
   /** Starts register and gateway; `notifyPorts` are the resolvers' ports (NOTIFY targets, signed when `signNotify`). */
-  async start(o: { notifyPorts: number[]; signNotify?: boolean; xfrAllow?: string; initial: string[] }): Promise<void> {
-    this.reg = await startTestRegister();
-    this.api = apiClient(this.reg.app);
-    const registerUrl = await this.reg.app.listen({ host: '127.0.0.1', port: 0 });
+  async start(o: { register: RegisterHandle; notifyPorts: number[]; signNotify?: boolean; xfrAllow?: string; initial: string[] }): Promise<void> {
+    this.reg = o.register;
+    const registerUrl = this.reg.url;
     this.basis = (await this.api('POST', '/v1/legal-bases', this.reg.tokens.operator, courtRuling)).body.id;
     await this.decide('restrict', o.initial);
     this.upstreamPort = await this.upstream.start();
@@ -64,15 +68,31 @@ export class RpzSubscription {
     return s;
   }
 
-  /** Drafts a decision and has a second person approve it; returns when the approval returned. */
-  async decide(action: 'restrict' | 'restore', resources: string[]): Promise<number[]> {
+  async api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.reg.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body: parsed };
+  }
+
+  /**
+   * Drafts a decision and has a second person approve it; returns when the approval returned,
+   * with the moment (performance.now()) the approve request was sent.
+   */
+  async decide(action: 'restrict' | 'restore', resources: string[]): Promise<{ entries: number[]; approveSentAt: number }> {
     const draft = await this.api('POST', '/v1/decisions', this.reg.tokens.operator, {
       action, resources, legalBasisId: this.basis, category: 'extremism', ...(action === 'restore' ? { note: 'appeal granted' } : {}),
     });
     if (draft.status !== 201) throw new Error(`draft failed: ${JSON.stringify(draft.body)}`);
+    const approveSentAt = performance.now();
     const approved = await this.api('POST', `/v1/decisions/${draft.body.id}/approve`, action === 'restore' ? this.reg.tokens.approver2 : this.reg.tokens.approver);
     if (approved.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approved.body)}`);
-    return approved.body.logEntries as number[];
+    return { entries: approved.body.logEntries as number[], approveSentAt };
   }
 
   async metrics(): Promise<string> {

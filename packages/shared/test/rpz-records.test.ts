@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rpzIpOwner, rpzRecordsOf, rpzRuleText, rpzZoneHeader } from '../src/rpz/index.js';
+import {
+  rpzIpOwner, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzRuleText, rpzWrittenRecords, rpzZoneHeader, type RpzRuleInput,
+} from '../src/rpz/index.js';
 
 describe('RPZ IP triggers (draft-vixie-dnsop-dns-rpz §4.2)', () => {
   it('writes prefixes reversed, IPv6 with zz for the longest zero run', () => {
@@ -34,5 +36,26 @@ describe('RPZ records of a rule: one list for the text export and zone transfers
     expect(rpzRuleText({ kind: 'domain', value: 'ok.evil.kz', mode: 'allow', entry: 10 }))
       .toBe('; entry 10 allow\nok.evil.kz CNAME rpz-passthru.\n');
     expect(rpzRuleText({ kind: 'url', value: 'https://x.kz/p', mode: 'restrict', entry: 11 })).toMatch(/^; entry 11 url /);
+  });
+});
+
+describe('RPZ precedence: one record per owner', () => {
+  const rules = new Map<string, RpzRuleInput>();
+  const put = (r: RpzRuleInput): void => { rules.set(rpzRuleKey(r), r); };
+  const lookup = (k: string): RpzRuleInput | undefined => rules.get(k);
+  put({ kind: 'domain_suffix', value: 'evil.kz', mode: 'restrict', entry: 1 });
+  put({ kind: 'domain', value: 'evil.kz', mode: 'allow', entry: 2 });
+  put({ kind: 'ip', value: '192.0.2.1', mode: 'restrict', entry: 3 });
+  put({ kind: 'cidr', value: '192.0.2.1/32', mode: 'restrict', entry: 4 });
+
+  it('the name rule writes the apex, the suffix keeps its wildcard', () => {
+    expect(rpzWrittenRecords(rules.get('domain_suffix evil.kz')!, lookup)).toEqual([{ owner: '*.evil.kz', action: 'nxdomain', entry: 1 }]);
+    expect(rpzWrittenRecords(rules.get('domain evil.kz')!, lookup)).toEqual([{ owner: 'evil.kz', action: 'passthru', entry: 2 }]);
+    expect(rpzOwnerRecord(rules.get('domain_suffix evil.kz')!, 0, lookup)).toEqual({ owner: 'evil.kz', action: 'passthru', entry: 2 });
+  });
+
+  it('an IP rule beats a full-length CIDR on the same address', () => {
+    expect(rpzWrittenRecords(rules.get('cidr 192.0.2.1/32')!, lookup)).toEqual([]);
+    expect(rpzWrittenRecords(rules.get('ip 192.0.2.1')!, lookup)).toEqual([{ owner: '32.1.2.0.192.rpz-ip', action: 'nxdomain', entry: 3 }]);
   });
 });

@@ -97,6 +97,14 @@ describe('the feed for gateways', () => {
     expect(res.body).not.toMatch(/^feed-a\.example\.kz/m);
   });
 
+  it('rpz: a name rule and a suffix on the same name write one apex record (one CNAME per owner)', async () => {
+    await enforce(api, reg, { resources: ['apex-both.example.kz', '*.apex-both.example.kz'] });
+    const res = await reg.app.inject({ method: 'GET', url: '/v1/feed/rpz', headers: { authorization: `Bearer ${reg.tokens.isp}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.match(/^apex-both\.example\.kz CNAME/gm)).toHaveLength(1);
+    expect(res.body.match(/^\*\.apex-both\.example\.kz CNAME \.$/gm)).toHaveLength(1);
+  });
+
   it('only ISP credentials read the feed', async () => {
     for (const url of ['/v1/feed/snapshot', '/v1/feed/rpz', '/v1/feed/changes?since=0']) {
       expect((await api('GET', url)).status).toBe(401);

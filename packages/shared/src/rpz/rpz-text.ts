@@ -1,3 +1,4 @@
+import { rpzWrittenRecords } from './rpz-precedence.js';
 import { RPZ_ACTION_TARGET, rpzRecordsOf, type RpzRuleInput } from './rpz-records.js';
 import { RPZ_NS, RPZ_SOA, RPZ_TTL, rpzSerial } from './rpz-soa.js';
 
@@ -14,13 +15,18 @@ export function rpzZoneHeader(origin: string, version: number): string {
   ].join('\n');
 }
 
-/** One rule as text: a comment naming its register entry, then its records. */
-export function rpzRuleText(rule: RpzRuleInput): string {
+/**
+ * One rule as text: a comment naming its register entry, then its records. `present` says
+ * which other rules are active (by `kind value` key), so a record a more specific rule writes
+ * is left to that rule; without it every record is written.
+ */
+export function rpzRuleText(rule: RpzRuleInput, present?: (key: string) => boolean): string {
   if (rule.kind === 'url') {
     return `; entry ${rule.entry} url ${rule.value} is enforced by the HTTP gateway, not in DNS\n`;
   }
-  const records = rpzRecordsOf(rule);
-  if (records.length === 0) return `; entry ${rule.entry} ${rule.kind} ${rule.value} cannot be written as RPZ\n`;
+  const all = rpzRecordsOf(rule);
+  const records = present ? rpzWrittenRecords(rule, (k) => (present(k) ? rule : undefined)) : all;
+  if (all.length === 0) return `; entry ${rule.entry} ${rule.kind} ${rule.value} cannot be written as RPZ\n`;
   let out = `; entry ${rule.entry} ${rule.mode}${rule.until ? ` until ${rule.until}` : ''}\n`;
   for (const r of records) out += `${r.owner} CNAME ${RPZ_ACTION_TARGET[r.action]}\n`;
   return out;

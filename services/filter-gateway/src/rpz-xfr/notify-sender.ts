@@ -47,6 +47,8 @@ export class NotifySender {
     private readonly opts: NotifyOptions,
     private readonly metrics: XfrMetrics,
     private readonly log: Logger,
+    /** Send from the listener's address: secondaries accept NOTIFY only from their primary's address. */
+    private readonly localAddress?: string,
   ) {
     this.#question = Buffer.concat([nameToWire(origin), Buffer.from([0, TYPE_SOA, 0, CLASS_IN])]);
   }
@@ -70,6 +72,10 @@ export class NotifySender {
       s.on('message', (m, rinfo) => this.#answer(m, rinfo));
       s.on('error', (err) => this.log.warn({ err }, 'NOTIFY socket error'));
       s.unref();
+      const family = isIP(this.localAddress ?? '');
+      if (this.localAddress && family === (type === 'udp6' ? 6 : 4) && this.localAddress !== '0.0.0.0' && this.localAddress !== '::') {
+        s.bind(0, this.localAddress);
+      }
       this.#sockets[type] = s;
     }
     return s;

@@ -36,7 +36,7 @@ export async function startRpzPrimary(
     zone, origin: cfg.zone, originWireLength: nameToWire(cfg.zone).length,
     keys: cfg.keys, access: cfg.allow, replay: new ReplayGuard(), metrics, log,
   }, log);
-  const notifier = new NotifySender(cfg.zone, cfg.notify, { attempts: 6, firstTimeoutMs: 1000 }, metrics, log);
+  const notifier = new NotifySender(cfg.zone, cfg.notify, { attempts: 6, firstTimeoutMs: 1000 }, metrics, log, host);
   const unsubscribe = zone.onSerial((serial) => notifier.notify(serial));
   let port: number;
   try {

@@ -93,6 +93,8 @@ export function verifyRequest(
   try {
     const owner = readName(buf, tsigStart);
     keyName = owner.name;
+    // Class ANY and TTL 0 (§4.2) are digested as constants, so other values would pass unsigned.
+    if (buf.readUInt16BE(owner.end + 2) !== CLASS_ANY || buf.readUInt32BE(owner.end + 4) !== 0) return { ok: false, failure: 'formerr', keyName };
     let off = owner.end + 8; // type, class, TTL
     const rdlen = buf.readUInt16BE(off);
     off += 2;

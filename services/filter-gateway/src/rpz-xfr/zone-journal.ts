@@ -58,6 +58,7 @@ export class ZoneJournal {
 
   /** The steps from `serial` to the newest, or undefined when the journal does not reach back to it. */
   since(serial: number): JournalStep[] | undefined {
+    if (this.size > 0 && this.#steps[this.#steps.length - 1]!.to === serial) return [];
     // Steps are contiguous and ascending, so the one starting at `serial` is found by bisection.
     let lo = this.#head;
     let hi = this.#steps.length - 1;

@@ -32,12 +32,12 @@ describe('cluster', () => {
     const up = await new TestUpstream({ 'allowed.kz': { a: ['10.1.1.1'] } }).start();
     const dataDir = await tempDir();
     await seedSnapshot(dataDir);
-    const [dns, doh, metrics, sni, blockpage] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [dns, doh, metrics, sni, blockpage, rpz] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: PKG,
       env: {
         ...process.env, GATEWAY_WORKERS: '2', DNS_PORT: String(dns), DOH_PORT: String(doh),
-        GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: String(await freePort()), GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
+        GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: String(rpz), GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
         REGISTER_URL: `http://127.0.0.1:${await deadPort()}`, LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,6 +60,11 @@ describe('cluster', () => {
       const blocked = /dns_queries_total\{transport="udp",result="blocked"\} (\d+)/.exec(text);
       expect(Number(blocked?.[1])).toBe(6);
       expect(text).toMatch(/register_version 200/);
+      // The RPZ primary runs in the cluster primary, from the snapshot on disk (register down).
+      const axfr = (await run('dig', ['@127.0.0.1', '-p', String(rpz), 'rpz.tizilim.', 'AXFR'], { timeout: 10_000 })).stdout;
+      expect(axfr).toMatch(/rpz\.tizilim\.\s+60\s+IN\s+SOA\s+localhost\. hostmaster\.tizilim\.invalid\. 200 /);
+      expect(axfr).toMatch(/^\*\.evil\.kz\.rpz\.tizilim\.\s+60\s+IN\s+CNAME\s+\.$/m);
+      expect(text).toMatch(/rpz_zone_serial 200/);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- gateway output ---\n${output}`);
     }

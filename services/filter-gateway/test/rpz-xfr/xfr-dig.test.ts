@@ -47,7 +47,7 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
   afterAll(async () => {
     await gw?.close();
     await open?.close();
-    await feed.close();
+    await feed.close().catch(() => undefined);
   });
 
   it('AXFR signed with the right key: SOA (serial = version), NS, every record, SOA', async () => {
@@ -64,6 +64,15 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
     expect(out).not.toMatch(/tsig verify failure|Transfer failed/i);
     // Each message of the transfer carried a TSIG that dig verified.
     expect(out).toMatch(/\s0\s+ANY\s+TSIG\s+hmac-sha256\./);
+  });
+
+  it('kdig (Knot) verifies the TSIG of every message of a signed AXFR too', async () => {
+    const { stdout } = await run('kdig', ['@127.0.0.1', '-p', String(port), '-y', `hmac-sha256:${KEY}:${SECRET}`, 'rpz.tizilim.', 'AXFR'])
+      .catch((e: { stdout?: string; stderr?: string }) => ({ stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+    expect(stdout).toMatch(/evil\.kz\.rpz\.tizilim\.\s+60\s+IN\s+CNAME\s+\./);
+    expect(stdout).toMatch(/;; Received \d+ B \(1 messages, 8 records\)/);
+    expect(stdout).toMatch(/ANY\s+TSIG\s+hmac-sha256\. \d+ 300 32 \S+ \d+ NOERROR 0/);
+    expect(stdout).not.toMatch(/BADSIG|BADKEY|failed/);
   });
 
   it('refuses an unsigned AXFR from outside RPZ_XFR_ALLOW, and one signed with a wrong secret', async () => {
@@ -128,5 +137,20 @@ describe('RPZ primary answers dig: AXFR, IXFR, SOA over UDP, TSIG', () => {
     const body = await (await fetch(`http://127.0.0.1:${open.metricsPort}/readyz`)).json() as { rpz: { serial: number; staleSeconds: number } };
     expect(body.rpz.serial).toBe(feed.version);
     expect(body.rpz.staleSeconds).toBeLessThan(5);
+  });
+
+  it('keeps serving the last zone while the register is away, and says how stale it is', async () => {
+    const serial = feed.version;
+    await feed.close();
+    await waitFor(() => open.sync.state === 'unreachable', 10_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const rr = records(await dig(open.rpz!.port, 'rpz.tizilim.', 'AXFR'));
+    expect(rr[0]).toMatch(new RegExp(` SOA .* ${serial} `));
+    expect(rr).toContain('blocked.kz.rpz.tizilim. 60 IN CNAME .');
+    const body = await (await fetch(`http://127.0.0.1:${open.metricsPort}/readyz`)).json() as { sync: string; rpz: { serial: number; staleSeconds: number } };
+    expect(body.sync).toBe('unreachable');
+    expect(body.rpz.serial).toBe(serial);
+    expect(body.rpz.staleSeconds).toBeGreaterThanOrEqual(1);
+    expect(await (await fetch(`http://127.0.0.1:${open.metricsPort}/metrics`)).text()).toMatch(/rpz_zone_stale_seconds [1-9]/);
   });
 });

@@ -16,6 +16,19 @@ export function activeRulesQuery(db: Conn) {
 export type ActiveRuleRow = Awaited<ReturnType<ReturnType<typeof activeRulesQuery>['execute']>>[number];
 
 /**
+ * The active rules for the RPZ export, each suffix rule marked when a name rule on the same
+ * name is active too: that name rule writes the apex record (one CNAME per owner), as the
+ * gateway's zone transfers do (packages/shared/src/rpz/rpz-precedence.ts).
+ */
+export function activeRpzRulesQuery(db: Conn) {
+  return activeRulesQuery(db).select(sql<boolean>`(r.kind = 'domain_suffix' AND EXISTS (
+      SELECT 1 FROM resources r2 JOIN enforcement_periods p2 ON p2.resource_id = r2.id
+      WHERE r2.kind = 'domain' AND r2.value = r.value AND p2.closed_at IS NULL))`.as('apex_taken'));
+}
+
+export type ActiveRpzRuleRow = Awaited<ReturnType<ReturnType<typeof activeRpzRulesQuery>['execute']>>[number];
+
+/**
  * The same rules as `activeRulesQuery`, each already as its snapshot line: byte for byte what
  * `snapshotLine` (routes/feed/feed-lines.ts) makes of the row, which the feed tests hold it
  * to. Built in Postgres because handing a million rows of six fields to Node and building the

@@ -1,0 +1,158 @@
+/**
+ * The gateway's RPZ primary (issue #15 goals):
+ *   axfr         AXFR of 1M rules: wall time (goal ≤ 10 s), largest message (≤ 64 KB), and the
+ *                server's memory during the transfer against before it (goal: flat)
+ *   ixfr         IXFR of one change on the 1M-rule zone, request to last byte (goal ≤ 10 ms)
+ *   propagation  approve in the register → NXDOMAIN from BIND, Unbound and PowerDNS Recursor
+ *                subscribed to one gateway (goal p99 ≤ 2 s each)
+ *
+ *   npx tsx bench/rpz/rpz-xfr-bench.ts [axfr] [ixfr] [propagation] [--rules 1000000] [--n 40]
+ *
+ * axfr and ixfr run the primary in this process over the same code the gateway runs
+ * (RpzZone over a rule map shaped like the sync engine's, XfrServer), with a raw TCP client
+ * that counts bytes and keeps nothing. Loopback only; every child is stopped at the end.
+ */
+import net from 'node:net';
+import os from 'node:os';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { FeedRule } from '@tizilim/shared';
+import { RpzZone } from '../../services/filter-gateway/src/rpz-xfr/rpz-zone.js';
+import { ReplayGuard } from '../../services/filter-gateway/src/rpz-xfr/tsig.js';
+import { XfrAccessList } from '../../services/filter-gateway/src/rpz-xfr/xfr-access.js';
+import { XfrMetrics } from '../../services/filter-gateway/src/rpz-xfr/xfr-metrics.js';
+import { XfrServer } from '../../services/filter-gateway/src/rpz-xfr/xfr-server.js';
+import { nameToWire } from '../../services/filter-gateway/src/rpz-xfr/wire-names.js';
+import type { SyncUpdate } from '../../services/filter-gateway/src/sync/sync-engine.js';
+import { runPropagation } from './rpz-propagation.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
+}
+const RULES = Number(arg('rules', '1000000'));
+const N = Number(arg('n', '40'));
+const cases = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const want = (c: string): boolean => cases.length === 0 || cases.includes(c);
+const ZONE = 'rpz.tizilim.';
+const MiB = (n: number): string => (n / 1048576).toFixed(1);
+
+class BenchRules {
+  readonly rules = new Map<string, FeedRule>();
+  version = 1;
+  readonly #fns = new Set<(u: SyncUpdate) => void>();
+  onUpdate(fn: (u: SyncUpdate) => void): () => void { this.#fns.add(fn); return () => this.#fns.delete(fn); }
+  change(r: FeedRule): void {
+    const key = `${r.kind} ${r.value}`;
+    const before = this.rules.get(key);
+    this.rules.set(key, r);
+    const from = this.version++;
+    for (const f of this.#fns) f({ kind: 'changes', from, to: this.version, steps: [{ before, after: r }] });
+  }
+}
+
+function query(qtype: number, serial?: number): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(0x4242, 0);
+  h.writeUInt16BE(1, 4);
+  const q = Buffer.concat([nameToWire(ZONE), Buffer.from([0, qtype, 0, 1])]);
+  if (serial === undefined) return frame(Buffer.concat([h, q]));
+  h.writeUInt16BE(1, 8);
+  const soa = Buffer.alloc(34);
+  soa.writeUInt16BE(0xc00c, 0); soa.writeUInt16BE(6, 2); soa.writeUInt16BE(1, 4); soa.writeUInt16BE(22, 10);
+  soa.writeUInt32BE(serial, 14);
+  return frame(Buffer.concat([h, q, soa]));
+}
+function frame(m: Buffer): Buffer { const l = Buffer.alloc(2); l.writeUInt16BE(m.length); return Buffer.concat([l, m]); }
+
+/** Sends one transfer request; resolves when the closing SOA (2nd SOA at the end) arrives. Keeps counts only. */
+function transfer(port: number, req: Buffer): Promise<{ ms: number; messages: number; bytes: number; records: number; largest: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const s = net.connect(port, '127.0.0.1', () => s.write(req));
+    let pending: Buffer = Buffer.alloc(0);
+    let messages = 0; let bytes = 0; let records = 0; let largest = 0;
+    s.on('data', (d: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, d]) : d;
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        const len = pending.readUInt16BE(0);
+        const m = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        messages++; bytes += len; largest = Math.max(largest, len);
+        records += m.readUInt16BE(6);
+        if (isLastMessage(m)) { s.destroy(); resolve({ ms: performance.now() - t0, messages, bytes, records, largest }); return; }
+      }
+    });
+    s.on('error', reject);
+  });
+}
+/** Last message of a transfer: its final record is an SOA whose serial equals the first SOA's (checked by position here: the SOA rdata ends the message). */
+let lastSerial = 0;
+function isLastMessage(m: Buffer): boolean {
+  // SOA rdata is 20 bytes of numbers after two names; the trailing 20 bytes of the last message are the closing SOA's.
+  const serial = m.readUInt32BE(m.length - 20);
+  const refresh = m.readUInt32BE(m.length - 16);
+  return refresh === 300 && serial === lastSerial && m.readUInt16BE(6) > 0 && m.readUInt32BE(m.length - 8) === 604800;
+}
+
+async function xfrCases(): Promise<void> {
+  console.log(`building ${RULES.toLocaleString()} rules (5 % suffixes) …`);
+  const rules = new BenchRules();
+  for (let i = 0; i < RULES; i++) {
+    const r: FeedRule = { id: `r${i}`, kind: i % 20 === 0 ? 'domain_suffix' : 'domain', value: `host-${i.toString(36)}.site${i % 5003}.kz`, mode: 'restrict', entry: i + 1 };
+    rules.rules.set(`${r.kind} ${r.value}`, r);
+  }
+  const log = pino({ level: 'warn' });
+  const registry = new Registry();
+  const zone = new RpzZone(ZONE, rules, { maxSteps: 10_000, maxRecords: 200_000 });
+  const metrics = new XfrMetrics(registry, zone, () => Date.now());
+  const server = new XfrServer({ zone, origin: ZONE, originWireLength: nameToWire(ZONE).length, keys: new Map(), access: new XfrAccessList('127.0.0.0/8'), replay: new ReplayGuard(), metrics, log }, log);
+  const port = await server.listen('127.0.0.1', 0);
+  lastSerial = zone.serial!;
+
+  if (want('axfr')) {
+    for (let run = 1; run <= 3; run++) {
+      global.gc?.();
+      const before = process.memoryUsage();
+      let peakRss = before.rss; let peakHeap = before.heapUsed;
+      const sampler = setInterval(() => { const m = process.memoryUsage(); peakRss = Math.max(peakRss, m.rss); peakHeap = Math.max(peakHeap, m.heapUsed); }, 50);
+      const r = await transfer(port, query(252));
+      clearInterval(sampler);
+      console.log(`axfr run ${run}: ${(r.ms / 1000).toFixed(2)} s, ${r.records.toLocaleString()} records, ${r.messages} messages, ${MiB(r.bytes)} MiB, largest message ${r.largest} B; ` +
+        `server heap ${MiB(before.heapUsed)} → peak ${MiB(peakHeap)} MiB (+${MiB(peakHeap - before.heapUsed)}), RSS ${MiB(before.rss)} → peak ${MiB(peakRss)} MiB (+${MiB(peakRss - before.rss)})`);
+    }
+  }
+  if (want('ixfr')) {
+    // Control, interleaved with the IXFRs: an SOA query over a fresh TCP connection (the same
+    // path with nothing to look up), so the machine's and the GC's share of the tail shows.
+    const times: number[] = [];
+    const control: number[] = [];
+    let sizes = 0;
+    for (let i = 0; i < 300; i++) {
+      const from = rules.version;
+      rules.change({ id: `n${i}`, kind: 'domain', value: `fresh-${i}.example.kz`, mode: 'restrict', entry: RULES + i });
+      lastSerial = zone.serial!;
+      const r = await transfer(port, query(251, from));
+      times.push(r.ms); sizes = r.bytes;
+      if (r.messages !== 1 || r.records !== 5) throw new Error(`IXFR of one change was ${r.messages} messages, ${r.records} records`);
+      control.push((await transfer(port, query(6))).ms);
+    }
+    const stats = (xs: number[]): string => {
+      xs.sort((a, b) => a - b);
+      const p = (q: number): string => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(2);
+      return `median ${p(0.5)} ms, p90 ${p(0.9)} ms, p99 ${p(0.99)} ms, max ${xs.at(-1)!.toFixed(2)} ms`;
+    };
+    console.log(`ixfr of one change on ${RULES.toLocaleString()} rules, 300 runs: ${stats(times)}; one message of ${sizes} B, 5 records`);
+    console.log(`control, SOA over a fresh TCP connection, same 300 rounds: ${stats(control)}`);
+  }
+  await server.close();
+  zone.close();
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine)`);
+  if (want('axfr') || want('ixfr')) await xfrCases();
+  if (want('propagation')) await runPropagation(N);
+}
+
+main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
