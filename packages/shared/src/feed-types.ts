@@ -3,7 +3,12 @@
 export type ResourceKind = 'domain' | 'domain_suffix' | 'url' | 'ip' | 'cidr';
 export const RESOURCE_KINDS: readonly ResourceKind[] = ['domain', 'domain_suffix', 'url', 'ip', 'cidr'];
 
-export type RuleMode = 'restrict' | 'suspend';
+/**
+ * `allow` is an exception: a restoration carved out of a wider rule (a name under a suffix
+ * rule, a URL on a restricted host, a suffix under a wider suffix). The most specific rule
+ * covering a name decides, so an allow rule lets through exactly what it names.
+ */
+export type RuleMode = 'restrict' | 'suspend' | 'allow';
 
 /**
  * One active rule, as a snapshot line carries it. `value` is normalised: A-label host names

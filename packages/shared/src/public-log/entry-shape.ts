@@ -17,7 +17,7 @@ const LOG_REASONS: Record<LogReason, true> = {
   superseded: true,
 };
 const DECISION_ACTIONS: Record<DecisionAction, true> = { restrict: true, suspend: true, restore: true };
-const RULE_MODES: Record<RuleMode, true> = { restrict: true, suspend: true };
+const RULE_MODES: Record<RuleMode, true> = { restrict: true, suspend: true, allow: true };
 const OPS: Record<PublicLogEntry['op'], true> = { add: true, remove: true };
 
 // `time` is the one instant the verifier orders by, so it must have a single spelling:

@@ -1,4 +1,4 @@
-import type { PublicLogEntry } from '@tizilim/shared';
+import type { PublicLogEntry, RuleMode } from '@tizilim/shared';
 import {
   APPEAL, BASIS_KINDS, CATEGORIES, DETAILS_UNAVAILABLE, LABELS, LANGS, LEAD, TITLE, WITHHELD, type Lang,
 } from './block-page-texts.js';
@@ -10,7 +10,7 @@ export interface BlockContext {
   host: string;
   /** The public log entry, or undefined when the register could not be asked. */
   details: PublicLogEntry | undefined;
-  mode: 'restrict' | 'suspend';
+  mode: RuleMode;
   /** Epoch ms a suspension ends, 0 for none. */
   until: number;
 }

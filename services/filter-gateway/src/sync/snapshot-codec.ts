@@ -50,7 +50,7 @@ export function checkRule(obj: unknown): FeedRule | undefined {
   const r = obj as Partial<FeedRule> | null;
   if (!r || typeof r !== 'object') return undefined;
   if (typeof r.value !== 'string' || !RESOURCE_KINDS.includes(r.kind as FeedRule['kind'])) return undefined;
-  if (r.mode !== 'restrict' && r.mode !== 'suspend') return undefined;
+  if (r.mode !== 'restrict' && r.mode !== 'suspend' && r.mode !== 'allow') return undefined;
   if (!Number.isInteger(r.entry)) return undefined;
   const rule: FeedRule = { id: String(r.id ?? ''), kind: r.kind!, value: r.value, mode: r.mode, entry: r.entry! };
   if (typeof r.until === 'string') rule.until = r.until;

@@ -88,7 +88,8 @@ export interface EnforcementPeriodsTable {
   id: Generated<number>;
   resource_id: string;
   decision_id: string;
-  mode: 'restrict' | 'suspend';
+  /** `allow`: an exception, a restoration carved out of a wider rule (migration 0030) */
+  mode: 'restrict' | 'suspend' | 'allow';
   starts_at: Timestamp;
   ends_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;

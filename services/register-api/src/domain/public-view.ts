@@ -31,7 +31,7 @@ export function publicEntry(row: PublicEntrySource, publicBaseUrl: string) {
     entry,
     entryUrl: `${publicBaseUrl}/public/v1/log/${entry}`,
     resource: publicResource(row, row.category),
-    state: row.closed_at ? ('ended' as const) : row.mode === 'suspend' ? ('suspended' as const) : ('restricted' as const),
+    state: row.closed_at ? ('ended' as const) : row.mode === 'suspend' ? ('suspended' as const) : row.mode === 'allow' ? ('excepted' as const) : ('restricted' as const),
     mode: row.mode,
     since: row.starts_at.toISOString(),
     until: row.ends_at ? row.ends_at.toISOString() : null,

@@ -2,7 +2,7 @@ import { sql, type Expression, type Insertable, type Kysely, type Transaction } 
 import { createHash } from 'node:crypto';
 import type { DB, PublicLogTable, ResourceRow } from '../db/schema.js';
 import type { Write } from '../db/one-statement.js';
-import type { LogEntryBody, LogReason, PublicLogEntry } from '@tizilim/shared';
+import type { LogEntryBody, LogReason, PublicLogEntry, RuleMode } from '@tizilim/shared';
 import { canonicalJson, entryHash } from '@tizilim/shared/public-log/index';
 import { isSensitiveCategory } from '../domain/categories.js';
 
@@ -10,7 +10,7 @@ import { isSensitiveCategory } from '../domain/categories.js';
 export interface LogEntryDraft {
   op: 'add' | 'remove';
   reason: LogReason;
-  mode: 'restrict' | 'suspend';
+  mode: RuleMode;
   until: Date | null;
   resource: Pick<ResourceRow, 'id' | 'kind' | 'value' | 'display' | 'host'>;
   category: string;

@@ -126,8 +126,12 @@ function applyFiltered(m: Matcher, changes: readonly RuleChange[], onRejected: (
   }
 }
 
+/**
+ * The matcher answers the most specific rule; when that is an exception (`allow`) the name is
+ * let through even though a wider rule covers it.
+ */
 export function isEnforced(m: Matcher, handle: number, now: number): boolean {
-  if (handle === NO_MATCH) return false;
+  if (handle === NO_MATCH || m.modeOf(handle) === 'allow') return false;
   const until = m.untilOf(handle);
   return until === 0 || until > now;
 }

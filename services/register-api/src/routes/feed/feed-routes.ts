@@ -30,7 +30,7 @@ export interface FeedOptions {
 
 const changeSchema = z.object({
   seq: z.number(), op: z.enum(['add', 'remove']), id: z.string(), kind: z.string(), value: z.string(),
-  mode: z.enum(['restrict', 'suspend']), until: z.string().optional(), entry: z.number(),
+  mode: z.enum(['restrict', 'suspend', 'allow']), until: z.string().optional(), entry: z.number(),
 });
 
 /**

@@ -11,7 +11,7 @@ const publicLogEntry = z
     time: z.string(),
     op: z.enum(['add', 'remove']),
     reason: z.enum(['approved', 'scheduled_start', 'restored', 'expired', 'superseded']),
-    mode: z.enum(['restrict', 'suspend']),
+    mode: z.enum(['restrict', 'suspend', 'allow']),
     until: z.string().nullable(),
     resource: z.object({
       kind: z.enum(['domain', 'domain_suffix', 'url', 'ip', 'cidr']),
