@@ -16,6 +16,17 @@ export function activeRulesQuery(db: Conn) {
 export type ActiveRuleRow = Awaited<ReturnType<ReturnType<typeof activeRulesQuery>['execute']>>[number];
 
 /**
+ * The active rules for the RPZ export: each suffix rule says whether its apex also has an exact
+ * rule in force (then only that one writes the apex's record: two CNAMEs on one owner, a
+ * restriction and an exception, would make the zone invalid).
+ */
+export function rpzRulesQuery(db: Conn) {
+  return activeRulesQuery(db).select(sql<boolean>`r.kind = 'domain_suffix' AND EXISTS (
+    SELECT 1 FROM resources r2 JOIN enforcement_periods p2 ON p2.resource_id = r2.id AND p2.closed_at IS NULL
+    WHERE r2.kind = 'domain' AND r2.value = r.value)`.as('apex_ruled'));
+}
+
+/**
  * The same rules as `activeRulesQuery`, each already as its snapshot line: byte for byte what
  * `snapshotLine` (routes/feed/feed-lines.ts) makes of the row, which the feed tests hold it
  * to. Built in Postgres because handing a million rows of six fields to Node and building the

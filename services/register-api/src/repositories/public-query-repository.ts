@@ -12,7 +12,7 @@ function spans(db: Kysely<DB>) {
       'p.id as span_id', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.closed_at', 'p.end_reason', 'p.add_seq',
       'r.kind', 'r.value', 'r.display', 'r.host',
       'd.id as decision_id', 'd.action', 'd.category', 'd.effective_from',
-      'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
+      'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at', 'b.id as basis_id',
     ]);
 }
 

@@ -6,7 +6,7 @@ import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
 import type { DB } from '../../db/schema.js';
-import { activeRuleLinesQuery, activeRulesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, changesSince, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
@@ -95,7 +95,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     },
   }, async (request, reply) => {
     return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version),
-      (trx) => activeRulesQuery(trx).stream(FETCH_ROWS), rpzLines);
+      (trx) => rpzRulesQuery(trx).stream(FETCH_ROWS), rpzLines);
   });
 
   app.get('/v1/feed/changes', {

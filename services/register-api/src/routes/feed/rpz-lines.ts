@@ -3,7 +3,7 @@ import type { ActiveRuleRow } from '../../repositories/feed-repository.js';
 
 /**
  * The register as Response Policy Zone records (draft-vixie-dnsop-dns-rpz): `CNAME .` is the
- * NXDOMAIN action. Owner names are relative to $ORIGIN, so the resolver's configuration must
+ * NXDOMAIN action, `CNAME rpz-passthru.` an exception's. Owner names are relative to $ORIGIN, so the resolver's configuration must
  * name the same zone.
  */
 export function rpzHeader(origin: string, serial: number): string {
@@ -17,17 +17,23 @@ export function rpzHeader(origin: string, serial: number): string {
   ].join('\n');
 }
 
-export function rpzLines(row: ActiveRuleRow): string {
+/**
+ * `apex_ruled`: a suffix row whose apex name also has an exact rule. That rule alone writes the
+ * apex's record (exact wins, as in the gateway), so one owner never carries two CNAMEs.
+ */
+export function rpzLines(row: ActiveRuleRow & { apex_ruled?: boolean | null }): string {
   const note = `; entry ${Number(row.add_seq ?? 0)} ${row.mode}${row.ends_at ? ` until ${row.ends_at.toISOString()}` : ''}\n`;
+  // An exception passes through: the most specific trigger wins, so it beats the wider rule.
+  const action = row.mode === 'allow' ? 'rpz-passthru.' : '.';
   switch (row.kind) {
     case 'domain':
-      return `${note}${row.value} CNAME .\n`;
+      return `${note}${row.value} CNAME ${action}\n`;
     case 'domain_suffix':
-      return `${note}${row.value} CNAME .\n*.${row.value} CNAME .\n`;
+      return `${note}${row.apex_ruled ? '' : `${row.value} CNAME ${action}\n`}*.${row.value} CNAME ${action}\n`;
     case 'ip':
     case 'cidr': {
       const owner = rpzIpOwner(row.value);
-      return owner ? `${note}${owner}.rpz-ip CNAME .\n` : '';
+      return owner ? `${note}${owner}.rpz-ip CNAME ${action}\n` : '';
     }
     case 'url':
       // HTTPS hides the path: a URL rule cannot be enforced by a resolver without blocking the host.
