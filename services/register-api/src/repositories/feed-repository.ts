@@ -26,6 +26,18 @@ export function rpzRulesQuery(db: Conn) {
     WHERE r2.kind = 'domain' AND r2.value = r.value)`.as('apex_ruled'));
 }
 
+/** Every suffix rule in force, name → mode (a few percent of the rules; see RpzContext). */
+export async function activeSuffixModes(db: Conn): Promise<Map<string, ActiveRuleRow['mode']>> {
+  const rows = await db
+    .selectFrom('enforcement_periods as p')
+    .innerJoin('resources as r', 'r.id', 'p.resource_id')
+    .select(['r.value', 'p.mode'])
+    .where('p.closed_at', 'is', null)
+    .where('r.kind', '=', 'domain_suffix')
+    .execute();
+  return new Map(rows.map((row) => [row.value, row.mode]));
+}
+
 /**
  * The same rules as `activeRulesQuery`, each already as its snapshot line: byte for byte what
  * `snapshotLine` (routes/feed/feed-lines.ts) makes of the row, which the feed tests hold it
