@@ -198,5 +198,14 @@ describe('other exceptions', () => {
     await enforce(api, reg, { action: 'restore', resources: ['198.51.100.7'] });
     expect((await check('198.51.100.7')).restricted).toBe(false);
     expect((await check('198.51.100.8')).restricted).toBe(true);
+    expect(await state('198.51.100.7')).toMatchObject({ state: 'accessible', decidedBy: { kind: 'ip', exception: true } });
+    // a narrower prefix with no rule of its own is decided by the prefix around it
+    expect(await state('198.51.100.0/25')).toMatchObject({ state: 'restricted', decidedBy: { kind: 'cidr', value: '198.51.100.0/24', own: false } });
+  });
+
+  it('refuses a malformed instant for coverage with a 400 naming the field', async () => {
+    const res = await api('GET', '/public/v1/resources/www.betzone.com/history?at=yesterday');
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.error)).toContain('at');
   });
 });
