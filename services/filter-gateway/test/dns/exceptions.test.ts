@@ -34,6 +34,12 @@ async function rcode(port: number, name: string): Promise<number> {
   return rcodeOf((await udpAsk(port, buildQuery(name)))!);
 }
 
+/** `register_rules_exceptions` as /metrics shows it. */
+async function exceptionsMetric(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^register_rules_exceptions (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
 describe('exceptions at the DNS match stage', () => {
   it('from a snapshot on disk: the most specific rule decides, an allow lets the name through', async () => {
     const up = await upstream();
@@ -46,6 +52,7 @@ describe('exceptions at the DNS match stage', () => {
     // the allowed names reached the upstream; the blocked ones never did
     expect(up.asked.map((n) => n.toLowerCase())).toEqual(expect.arrayContaining(['www.betzone.kz', 'x.open.betzone.kz']));
     expect(up.asked.map((n) => n.toLowerCase())).not.toContain('a.www.betzone.kz');
+    expect(await exceptionsMetric(gw.metricsPort)).toBe(2);
   });
 
   it('from feed changes: an exception added lets the name through; removed, the wildcard blocks it again', async () => {
@@ -61,8 +68,10 @@ describe('exceptions at the DNS match stage', () => {
     await waitFor(() => gw.rules.version === feed.version);
     expect(await rcode(gw.dnsPort, 'www.betzone.kz')).toBe(0);
     expect(await rcode(gw.dnsPort, 'a.www.betzone.kz')).toBe(3);
+    expect(await exceptionsMetric(gw.metricsPort)).toBe(1);
     feed.remove('domain', 'www.betzone.kz');
     await waitFor(() => gw.rules.version === feed.version);
     expect(await rcode(gw.dnsPort, 'www.betzone.kz')).toBe(3);
+    expect(await exceptionsMetric(gw.metricsPort)).toBe(0);
   });
 });
