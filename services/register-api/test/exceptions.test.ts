@@ -203,6 +203,13 @@ describe('other exceptions', () => {
     expect(await state('198.51.100.0/25')).toMatchObject({ state: 'restricted', decidedBy: { kind: 'cidr', value: '198.51.100.0/24', own: false } });
   });
 
+  it('public statistics count exceptions apart from restrictions', async () => {
+    const stats = (await api('GET', '/public/v1/stats')).body;
+    expect(stats.activeExceptions).toBeGreaterThanOrEqual(5);
+    const byCategory = stats.byCategory.reduce((n: number, c: { n: number }) => n + c.n, 0);
+    expect(byCategory + stats.activeExceptions).toBe(stats.activeRules);
+  });
+
   it('refuses a malformed instant for coverage with a 400 naming the field', async () => {
     const res = await api('GET', '/public/v1/resources/www.betzone.com/history?at=yesterday');
     expect(res.status).toBe(400);
