@@ -64,7 +64,18 @@ describe.runIf(UNBOUND)('Real Unbound (Debian package) loads the RPZ export and 
     expect(draft.status).toBe(201);
     const approved = await api('POST', `/v1/decisions/${draft.body.id}/approve`, reg.tokens.approver);
     expect(approved.body.status).toBe('in_force');
-    version = Math.max(...(approved.body.logEntries as number[]));
+    // Exceptions carved out of a wildcard: a name, a subtree; and an exact rule two labels down.
+    const bet = await api('POST', '/v1/decisions', reg.tokens.operator, {
+      action: 'restrict', resources: ['*.rpz-bet.example.kz', 'deep.x.rpz-bet.example.kz'], legalBasisId: basis, category: 'gambling',
+    });
+    expect((await api('POST', `/v1/decisions/${bet.body.id}/approve`, reg.tokens.approver)).body.status).toBe('in_force');
+    const restore = await api('POST', '/v1/decisions', reg.tokens.operator, {
+      action: 'restore', resources: ['www.rpz-bet.example.kz', '*.open.rpz-bet.example.kz'], legalBasisId: basis, category: 'gambling',
+    });
+    expect(restore.status).toBe(201);
+    const restored = await api('POST', `/v1/decisions/${restore.body.id}/approve`, reg.tokens.approver);
+    expect(restored.body.status).toBe('in_force');
+    version = Math.max(...(restored.body.logEntries as number[]));
 
     const res = await fetch(`${url}/v1/feed/rpz`, { headers: { authorization: `Bearer ${reg.tokens.isp}` } });
     expect(res.status).toBe(200);
@@ -121,6 +132,16 @@ describe.runIf(UNBOUND)('Real Unbound (Debian package) loads the RPZ export and 
     expect(fine.text).toMatch(/IN\s+A\s+192\.0\.2\.10/);
     expect(upstream.names()).toContain('fine.example.org');
     expect((await dig('paths-only.example.kz')).status).toBe('NOERROR');
+  });
+
+  it('lets exceptions through (rpz-passthru) and keeps the wildcard in force around and below them', async () => {
+    for (const name of ['www.rpz-bet.example.kz', 'open.rpz-bet.example.kz', 'a.b.open.rpz-bet.example.kz']) {
+      expect((await dig(name)).status, name).toBe('NOERROR');
+    }
+    for (const name of ['rpz-bet.example.kz', 'mail.rpz-bet.example.kz', 'a.www.rpz-bet.example.kz', 'deep.x.rpz-bet.example.kz', 'other.x.rpz-bet.example.kz', 'z.deep.x.rpz-bet.example.kz']) {
+      expect((await dig(name)).status, name).toBe('NXDOMAIN');
+    }
+    expect(unbound!.output()).toMatch(/rpz: applied \[tizilim\] www\.rpz-bet\.example\.kz\. rpz-passthru/);
   });
 
   it('Unbound applied the rules through RPZ and logged no zone errors', () => {

@@ -4,7 +4,8 @@
  *   node --expose-gc --import tsx bench/matcher/matcher-bench.ts     (heap figures after GC)
  *   npx tsx bench/matcher/matcher-bench.ts                          (heap figures without GC: rough)
  *
- * Options: --sizes=100000,1000000 --seconds=3 (lookup time per matcher and size, in 3 rounds).
+ * Options: --sizes=100000,1000000 --seconds=3 (lookup time per matcher and size, in 3 rounds);
+ * --exceptions=1 (1 % of the rules are exceptions, and a lookup asks whether the deciding rule blocks).
  * Rules and queries come from matcher-workload.ts; the compaction pause under a stream of
  * changes is measured by matcher-pause-bench.ts.
  */
@@ -18,6 +19,9 @@ import { SetBaseline, generateRules, hosts, makeQueries, suffixes, type Queries 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const SIZES = (args.get('sizes') ?? '100000,1000000').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? '3');
+/** `--exceptions=P`: P % of the rules are exceptions (mode allow), and lookups ask whether the deciding rule blocks. */
+const EXCEPTION_PERCENT = Number(args.get('exceptions') ?? '0');
+const EXCEPTION_EVERY = EXCEPTION_PERCENT > 0 ? Math.round(100 / EXCEPTION_PERCENT) : 0;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function memory(): { heap: number; buffers: number } {
@@ -75,13 +79,16 @@ function runChild(shape: 'trie' | 'sets', n: number): void {
   let row: Row;
   if (shape === 'trie') {
     const b = new MatcherBuilder({ expectedRules: n });
-    for (const r of generateRules(n)) b.add(r);
+    for (const r of generateRules(n)) b.add(EXCEPTION_EVERY > 0 && r.entry % EXCEPTION_EVERY === 0 ? { ...r, mode: 'allow' } : r);
     const m = b.build();
     const build = performance.now() - t0;
     const buildCpu = cpuMs();
     const after = memory();
-    const res = timeLookups(queries, (buf, off) => m.matchWireName(buf, off) !== NO_MATCH);
-    row = { shape: 'trie (this)', rules: m.ruleCount, build, buildCpu, heap: after.heap - before.heap, buffers: after.buffers - before.buffers, rate: res.perSecond, rateCpu: res.perCpuSecond, hits: res.hits };
+    // With exceptions, what the gateway asks: does the most specific rule block (not an allow)?
+    const res = EXCEPTION_EVERY > 0
+      ? timeLookups(queries, (buf, off) => { const h = m.matchWireName(buf, off); return h !== NO_MATCH && m.modeOf(h) !== 'allow'; })
+      : timeLookups(queries, (buf, off) => m.matchWireName(buf, off) !== NO_MATCH);
+    row = { shape: EXCEPTION_EVERY > 0 ? `trie (this), 1/${EXCEPTION_EVERY} allow` : 'trie (this)', rules: m.ruleCount, build, buildCpu, heap: after.heap - before.heap, buffers: after.buffers - before.buffers, rate: res.perSecond, rateCpu: res.perCpuSecond, hits: res.hits };
     if (args.has('updates')) benchUpdates(m);
   } else {
     const s = new SetBaseline();
@@ -133,7 +140,7 @@ if (child) {
   const last = SIZES[SIZES.length - 1];
   for (const n of SIZES) {
     for (const shape of ['trie', 'sets'] as const) {
-      const out = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--child=${shape}:${n}`, `--seconds=${SECONDS}`, ...(shape === 'trie' && n === last ? ['--updates=1'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const out = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--child=${shape}:${n}`, `--seconds=${SECONDS}`, `--exceptions=${EXCEPTION_PERCENT}`, ...(shape === 'trie' && n === last ? ['--updates=1'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (out.status !== 0) throw new Error(`child ${shape} ${n} failed: ${out.stderr}`);
       for (const line of out.stdout.split('\n')) {
         if (line.startsWith('ROW ')) rows.push(JSON.parse(line.slice(4)) as Row);

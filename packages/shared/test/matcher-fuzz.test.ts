@@ -54,7 +54,8 @@ function ipText(bytes: number[]): string {
 }
 
 function randomRule(r: Rng, entry: number): FeedRule {
-  const mode = r.chance(0.2) ? 'suspend' : 'restrict';
+  // Exceptions (`allow`) are rules like the others to the lookups: most specific wins whatever the mode.
+  const mode = r.chance(0.1) ? 'allow' : r.chance(0.2) ? 'suspend' : 'restrict';
   const base = { id: `r${entry}`, mode, entry, ...(mode === 'suspend' && r.chance(0.5) ? { until: new Date(1.9e12 + r.int(1e9)).toISOString() } : {}) } as const;
   const roll = r.int(100);
   if (roll < 70) {

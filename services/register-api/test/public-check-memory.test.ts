@@ -128,6 +128,20 @@ describe('public check: the in-memory copy answers as the database does', () => 
     await expectSameAnswers();
   });
 
+  it('after exceptions carved out of wider rules (a name under a wildcard, a suffix under a suffix, a URL under a URL)', async () => {
+    const restore = await enforce(api, reg, {
+      action: 'restore', resources: ['www.exact.mem.example.kz', '*.sub.mem.example.kz', 'https://pages.mem-url.example.kz/b/c'], legalBasisId: basis,
+    });
+    expect(restore.logEntries.length).toBeGreaterThanOrEqual(3);
+    await expectSameAnswers();
+    const now = new Date();
+    const www = checkNameInCopy(rules, 'www.exact.mem.example.kz', now, BASE)!;
+    expect([www.restricted, www.decidedBy?.mode, www.decidedBy?.state]).toEqual([false, 'allow', 'excepted']);
+    const deep = checkNameInCopy(rules, 'deep.a.sub.mem.example.kz', now, BASE)!;
+    expect([deep.restricted, deep.decidedBy?.resource.display]).toEqual([false, '*.sub.mem.example.kz']);
+    expect(checkNameInCopy(rules, 'mem.example.kz', now, BASE)!.restricted).toBe(true);
+  });
+
   it('a copy loaded from scratch agrees with the one kept current by the log', async () => {
     const { copy, stop } = await freshCopy();
     try {

@@ -4,7 +4,7 @@ import { DomainTableBuilder } from './domain-table-builder.js';
 import { CidrTableBuilder } from './cidr-table.js';
 import { UrlRulesBuilder, parseUrlRule } from './url-rules.js';
 import { parseIpRuleValue } from './ip-text.js';
-import { KIND_CODE, RuleStoreBuilder } from './rule-store.js';
+import { KIND_CODE, RuleStoreBuilder, kindCodeOf } from './rule-store.js';
 import { CompiledMatcher } from './compiled-matcher.js';
 
 /**
@@ -35,7 +35,7 @@ export class MatcherBuilder {
   add(rule: FeedRule | MatchedRule): void {
     if (this.#built) throw new Error('MatcherBuilder.add after build()');
     const { kind, value, mode, entry, until } = rule;
-    if (mode !== 'restrict' && mode !== 'suspend') throw new TypeError(`rule ${kind} ${value}: unknown mode ${String(mode)}`);
+    if (mode !== 'restrict' && mode !== 'suspend' && mode !== 'allow') throw new TypeError(`rule ${kind} ${value}: unknown mode ${String(mode)}`);
     if (typeof entry !== 'number') throw new TypeError(`rule ${kind} ${value}: entry is not a number`);
     switch (kind) {
       case 'domain':
@@ -74,7 +74,7 @@ export class MatcherBuilder {
   addFrom(base: CompiledMatcher, handle: number): void {
     if (this.#built) throw new Error('MatcherBuilder.add after build()');
     const store = base.store;
-    const code = store.flags[handle]! >> 1;
+    const code = kindCodeOf(store.flags[handle]!);
     if (code !== KIND_CODE.domain && code !== KIND_CODE.domain_suffix) {
       this.add(base.ruleOf(handle));
       return;

@@ -8,7 +8,18 @@ import { touchPages } from './prefault.js';
 
 export const KINDS: readonly ResourceKind[] = ['domain', 'domain_suffix', 'url', 'ip', 'cidr'];
 export const KIND_CODE: Readonly<Record<ResourceKind, number>> = { domain: 0, domain_suffix: 1, url: 2, ip: 3, cidr: 4 };
-const SUSPEND = 1;
+/**
+ * A rule's flags byte: its kind code above two mode bits. An exception (`allow`) is a rule
+ * like any other to the lookups (the most specific rule wins); only its mode tells callers
+ * that it lets the name through.
+ */
+const MODE_BITS = 2;
+const MODE_MASK = 3;
+const MODES: readonly RuleMode[] = ['restrict', 'suspend', 'allow'];
+const MODE_CODE: Readonly<Record<RuleMode, number>> = { restrict: 0, suspend: 1, allow: 2 };
+
+/** The kind code (KIND_CODE) in a flags byte. */
+export function kindCodeOf(flags: number): number { return flags >> MODE_BITS; }
 
 /** Rule records in the order they were added; `build()` freezes them. */
 export class RuleStoreBuilder {
@@ -39,7 +50,7 @@ export class RuleStoreBuilder {
   add(kind: ResourceKind, mode: RuleMode, entry: number, until: string | undefined, ref: number): number {
     if (this.#count === this.#flags.length) this.#grow();
     const h = this.#count++;
-    this.#flags[h] = (KIND_CODE[kind] << 1) | (mode === 'suspend' ? SUSPEND : 0);
+    this.#flags[h] = (KIND_CODE[kind] << MODE_BITS) | MODE_CODE[mode];
     this.#entry[h] = entry;
     this.#ref[h] = ref;
     if (until !== undefined) {
@@ -132,8 +143,8 @@ export class RuleStore {
     return this.flags.byteLength + this.entry.byteLength + this.ref.byteLength + (this.untilMs?.byteLength ?? 0) + (this.dead?.byteLength ?? 0);
   }
 
-  kindOf(handle: number): ResourceKind { return KINDS[this.flags[handle]! >> 1]!; }
-  modeOf(handle: number): RuleMode { return (this.flags[handle]! & SUSPEND) !== 0 ? 'suspend' : 'restrict'; }
+  kindOf(handle: number): ResourceKind { return KINDS[this.flags[handle]! >> MODE_BITS]!; }
+  modeOf(handle: number): RuleMode { return MODES[this.flags[handle]! & MODE_MASK]!; }
   untilOf(handle: number): number { return this.untilMs === null ? 0 : this.untilMs[handle]!; }
   isLive(handle: number): boolean { return handle >= 0 && handle < this.flags.length && (this.dead === null || this.dead[handle] === 0); }
 }

@@ -1,3 +1,4 @@
+import type { RpzCoverContext } from './rpz-cover.js';
 import { rpzWrittenRecords } from './rpz-precedence.js';
 import { RPZ_ACTION_TARGET, rpzRecordsOf, type RpzRuleInput } from './rpz-records.js';
 import { RPZ_NS, RPZ_SOA, RPZ_TTL, rpzSerial } from './rpz-soa.js';
@@ -18,9 +19,10 @@ export function rpzZoneHeader(origin: string, version: number): string {
 /**
  * One rule as text: a comment naming its register entry, then its records. `present` says
  * which other rules are active (by `kind value` key), so a record a more specific rule writes
- * is left to that rule; without it every record is written.
+ * is left to that rule; without it every record is written. `cover`, when given, adds the
+ * wildcards that keep a wider suffix rule in force below this one (rpz-cover.ts).
  */
-export function rpzRuleText(rule: RpzRuleInput, present?: (key: string) => boolean): string {
+export function rpzRuleText(rule: RpzRuleInput, present?: (key: string) => boolean, cover?: RpzCoverContext): string {
   if (rule.kind === 'url') {
     return `; entry ${rule.entry} url ${rule.value} is enforced by the HTTP gateway, not in DNS\n`;
   }
@@ -29,5 +31,8 @@ export function rpzRuleText(rule: RpzRuleInput, present?: (key: string) => boole
   if (all.length === 0) return `; entry ${rule.entry} ${rule.kind} ${rule.value} cannot be written as RPZ\n`;
   let out = `; entry ${rule.entry} ${rule.mode}${rule.until ? ` until ${rule.until}` : ''}\n`;
   for (const r of records) out += `${r.owner} CNAME ${RPZ_ACTION_TARGET[r.action]}\n`;
+  if (cover && (rule.kind === 'domain' || rule.kind === 'domain_suffix')) {
+    for (const r of cover.coverBelow(rule.value, rule.kind === 'domain', rule.entry)) out += `${r.owner} CNAME ${RPZ_ACTION_TARGET[r.action]}\n`;
+  }
   return out;
 }

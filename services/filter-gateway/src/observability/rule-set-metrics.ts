@@ -13,4 +13,10 @@ export function registerRuleSetMetrics(registry: Registry, rules: RuleSet): void
     registers: [registry], aggregator: 'max',
     collect() { this.set(rules.rejectedRules); },
   });
+  new Gauge({
+    name: 'register_rules_exceptions',
+    help: 'Exceptions in the rule set: restorations carved out of wider rules (mode allow), which let their names through',
+    registers: [registry], aggregator: 'max',
+    collect() { this.set(rules.exceptionCount); },
+  });
 }

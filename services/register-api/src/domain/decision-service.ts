@@ -8,8 +8,9 @@ import { decisionResources, decisionView, findDecision, insertDecision, lockDeci
 import { transactionWithConfirmedCommit } from '../db/confirmed-transaction.js';
 import { writeInOneStatement } from '../db/one-statement.js';
 import { findLegalBasis } from '../repositories/legal-basis-repository.js';
-import { findResources, upsertResources } from '../repositories/resource-repository.js';
-import { periodCovering } from '../repositories/enforcement-repository.js';
+import { upsertResources } from '../repositories/resource-repository.js';
+import { decidingSpanAt } from './resource-state.js';
+import { blocks } from './coverage.js';
 import { activateDecision, enterEnforcementSection, transactionNow } from './enforcement.js';
 import type { Category } from './categories.js';
 
@@ -68,14 +69,18 @@ export async function draftDecision(trx: Transaction<DB>, input: NewDecisionInpu
   return view;
 }
 
-/** Renewed access is only for what is restricted or suspended at the time it takes effect. */
+/**
+ * Renewed access is only for what is blocked at the time it takes effect: by its own rule, or
+ * by a wider one covering it (a wildcard above a name, a host above a URL, a suffix above a
+ * suffix), in which case the restoration becomes an exception (see activateDecision).
+ */
 async function assertRestorable(trx: Transaction<DB>, resources: readonly ParsedResource[], at: Date): Promise<void> {
-  const known = await findResources(trx, resources);
-  const byKey = new Map(known.map((r) => [`${r.kind} ${r.value}`, r]));
   for (const [i, r] of resources.entries()) {
-    const row = byKey.get(`${r.kind} ${r.value}`);
-    const period = row ? await periodCovering(trx, row.id, at) : undefined;
-    if (!period) throw fieldError(`resources[${i}]`, `${r.display} is not restricted or suspended at ${at.toISOString()}; there is nothing to restore`);
+    const { span } = await decidingSpanAt(trx, r, at);
+    if (span?.mode === 'allow') {
+      throw fieldError(`resources[${i}]`, `${r.display} is already accessible at ${at.toISOString()} by an exception (entry ${Number(span.add_seq ?? 0)}); there is nothing to restore`);
+    }
+    if (!blocks(span)) throw fieldError(`resources[${i}]`, `${r.display} is not restricted or suspended at ${at.toISOString()}; there is nothing to restore`);
   }
 }
 

@@ -4,6 +4,9 @@ import { writeInOneStatement, type Write } from '../db/one-statement.js';
 import { chainEntries, logAppendWrites, logAppendedNotice, type LogEntryDraft, type LogHead } from '../repositories/public-log-repository.js';
 import { closeSpansWrites, endDecisionsWithoutOpenSpansWrite, lockExpiredPeriods, lockOpenPeriods, openSpansWrite, type OpenPeriod } from '../repositories/enforcement-repository.js';
 import type { DecisionResource, LogLegalBasis } from '../repositories/decision-repository.js';
+import { spansCovering } from '../repositories/public-query-repository.js';
+import type { RuleMode } from '@tizilim/shared';
+import { blocks, coverageQuestion, decidingRule } from './coverage.js';
 
 /**
  * How decisions change what is enforced. Every change of the enforced set goes through here
@@ -84,11 +87,23 @@ export async function activateDecision(
     return activation;
   }
 
+  const restore = decision.action === 'restore';
   const open = await lockOpenPeriods(trx, resources.map((r) => r.id));
-  const drafts = await closeSpans(trx, open, at, decision.action === 'restore' ? 'restored' : 'superseded', decision.id);
-  const mode = decision.action === 'suspend' ? 'suspend' : 'restrict';
+  // A restoration leaves an exception already open as it is: the resource is accessible already.
+  const closing = restore ? open.filter((p) => p.mode !== 'allow') : open;
+  const drafts = await closeSpans(trx, closing, at, restore ? 'restored' : 'superseded', decision.id);
   const opened: { resourceId: string; draftIndex: number }[] = [];
-  if (decision.action !== 'restore') {
+  let mode: RuleMode = decision.action === 'suspend' ? 'suspend' : 'restrict';
+  if (restore) {
+    // What a wider rule still covers once its own span is closed becomes an exception.
+    mode = 'allow';
+    const excepted = new Set(open.filter((p) => p.mode === 'allow').map((p) => p.resource_id));
+    for (const r of resources) {
+      if (excepted.has(r.id) || !(await coveredByWiderRule(trx, r, resources, at))) continue;
+      opened.push({ resourceId: r.id, draftIndex: drafts.length });
+      drafts.push(addDraft(r, decision, basis, mode));
+    }
+  } else {
     for (const r of resources) {
       opened.push({ resourceId: r.id, draftIndex: drafts.length });
       drafts.push(addDraft(r, decision, basis, mode));
@@ -98,7 +113,7 @@ export async function activateDecision(
   const activation: Activation = { status: 'in_force', seqs: chained.seqs };
   // The decision itself never has open spans here (it was pending or scheduled), and two
   // writes of one statement must not touch the same row.
-  const touched = [...new Set(open.map((p) => p.decision_id))].filter((id) => id !== decision.id);
+  const touched = [...new Set(closing.map((p) => p.decision_id))].filter((id) => id !== decision.id);
   const writes: (Write | undefined)[] = [
     ...logAppendWrites(trx, chained),
     opened.length > 0
@@ -111,6 +126,17 @@ export async function activateDecision(
   await writeInOneStatement(trx, writes.filter((w) => w !== undefined), logAppendedNotice(chained));
   section.head = chained.head;
   return activation;
+}
+
+/**
+ * Whether a rule in force at `at`, other than those on the decision's own resources (which it
+ * is restoring), decides `resource` and blocks it: then its restoration is an exception.
+ */
+async function coveredByWiderRule(trx: Transaction<DB>, resource: DecisionResource, own: readonly DecisionResource[], at: Date): Promise<boolean> {
+  const { asked, target } = coverageQuestion(resource);
+  const ownKeys = new Set(own.map((r) => `${r.kind} ${r.value}`));
+  const wider = (await spansCovering(trx, target, at)).filter((s) => !ownKeys.has(`${s.kind} ${s.value}`));
+  return blocks(decidingRule(wider, asked));
 }
 
 /** Closes every span whose planned end has passed (inside the enforcement section); returns the seqs written. */
@@ -154,7 +180,7 @@ function removeDraft(p: OpenPeriod, reason: EndReason): LogEntryDraft {
   };
 }
 
-function addDraft(r: DecisionResource, d: DecisionRow, b: LogLegalBasis, mode: 'restrict' | 'suspend'): LogEntryDraft {
+function addDraft(r: DecisionResource, d: DecisionRow, b: LogLegalBasis, mode: RuleMode): LogEntryDraft {
   return {
     op: 'add',
     reason: d.status === 'scheduled' ? 'scheduled_start' : 'approved',

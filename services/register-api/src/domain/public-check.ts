@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
-import { canonicalUrl, normaliseHost, parseResource } from '@tizilim/shared/resource/index';
-import { pathCovers } from '@tizilim/shared/matcher/url-rules';
+import { normaliseHost, parseResource } from '@tizilim/shared/resource/index';
 import type { DB } from '../db/schema.js';
 import { fieldError } from '../errors/error-catalogue.js';
 import { spansCovering, type CheckTarget } from '../repositories/public-query-repository.js';
 import { publicEntry, type PublicEntry, type PublicEntrySource } from './public-view.js';
 import type { ActiveRules } from './active-rules.js';
+import { blocks, coverageQuestion, decidingRule, hostTarget, urlCovers, type Asked } from './coverage.js';
+
+/** Re-exported: tests hold the register's URL coverage to the gateway's (test/canonical-url-agreement). */
+export { urlCovers };
 
 /** How long a check waits for the in-memory copy to apply a change it has heard of, before asking the database. */
 const CATCH_UP_WAIT_MS = 250;
@@ -14,7 +17,9 @@ export interface CheckResult {
   name: string;
   at: string;
   restricted: boolean;
-  /** rules that block what was asked */
+  /** the most specific rule in force covering what was asked (see coverage.ts): a restriction, or an exception that keeps it accessible */
+  decidedBy: PublicEntry | null;
+  /** rules in force that cover what was asked, restrictions and exceptions, by entry */
   matches: PublicEntry[];
   /** URL rules on the asked host: they block some pages, not the host itself */
   related: PublicEntry[];
@@ -54,53 +59,33 @@ export function checkNameInCopy(rules: ActiveRules, name: string, now: Date, pub
 
 type Target = ReturnType<typeof toTarget>;
 
-/** Spans ordered by entry, as either source gives them, sorted into what blocks the name and what is only related. */
+/** Spans ordered by entry, as either source gives them, sorted into what covers the name and what is only related. */
 function answer(name: string, target: Target, at: Date, rows: readonly PublicEntrySource[], publicBaseUrl: string): CheckResult {
   const matches: PublicEntry[] = [];
   const related: PublicEntry[] = [];
+  const decider = decidingRule(rows, target.asked);
+  let decidedBy: PublicEntry | null = null;
   for (const row of rows) {
     const entry = publicEntry(row, publicBaseUrl);
+    if (row === decider) decidedBy = entry;
     if (row.kind !== 'url') matches.push(entry);
-    else if (target.path !== undefined && urlCovers(row.value, target.url!)) matches.push(entry);
+    else if (target.url !== undefined && urlCovers(row.value, target.url)) matches.push(entry);
     else related.push(entry);
   }
-  return { name, at: at.toISOString(), restricted: matches.length > 0, matches, related };
+  return { name, at: at.toISOString(), restricted: blocks(decider), decidedBy, matches, related };
 }
 
-function toTarget(name: string): { check: CheckTarget; url?: string; path?: string } {
+function toTarget(name: string): { check: CheckTarget; asked: Asked; url?: string } {
   const trimmed = name.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
     const parsed = parseResource(trimmed);
     if (!parsed.ok || parsed.resource.kind !== 'url') throw fieldError('name', parsed.ok ? 'is not an http(s) URL' : parsed.reason);
-    const host = parsed.resource.host!;
-    return { check: hostTarget(host), url: parsed.resource.value, path: new URL(parsed.resource.value).pathname };
+    const { asked, target } = coverageQuestion(parsed.resource);
+    return { check: target, asked, url: parsed.resource.value };
   }
   const asResource = parseResource(trimmed);
-  if (asResource.ok && asResource.resource.kind === 'ip') return { check: { ip: asResource.resource.value } };
+  if (asResource.ok && asResource.resource.kind === 'ip') return { check: { ip: asResource.resource.value }, asked: { kind: 'address' } };
   const host = normaliseHost(trimmed);
   if (!host) throw fieldError('name', 'must be a host name, an http(s) URL or an IP address');
-  return { check: hostTarget(host) };
-}
-
-function hostTarget(host: string): CheckTarget {
-  const parents: string[] = [];
-  for (let i = -1; i < host.length; i = host.indexOf('.', i + 1)) {
-    parents.push(host.slice(i + 1));
-    if (host.indexOf('.', i + 1) === -1) break;
-  }
-  return { host, parents };
-}
-
-/**
- * A URL rule covers the asked URL when, both in canonical form, it is the same URL or a path
- * prefix on a segment boundary, as the gateway matches (matcher/url-rules.ts). The rule is
- * canonicalised again here: rows recorded before the canonical form must answer the same.
- * Like the gateway, the port is not compared: a decision names a page, not a port.
- */
-export function urlCovers(rule: string, asked: string): boolean {
-  if (asked === rule) return true;
-  const r = canonicalUrl(rule);
-  const a = canonicalUrl(asked);
-  if (!r || !a || r.host !== a.host) return false;
-  return pathCovers(r.path, a.path);
+  return { check: hostTarget(host), asked: { kind: 'host', host } };
 }

@@ -84,7 +84,7 @@ export function closeSpansWrites(
 export function openSpansWrite(
   trx: Transaction<DB>,
   spans: readonly { resourceId: string; addSeq: number }[],
-  decision: { id: string; mode: 'restrict' | 'suspend'; until: Date | null },
+  decision: { id: string; mode: 'restrict' | 'suspend' | 'allow'; until: Date | null },
   at: Date,
 ): Write {
   return trx.insertInto('enforcement_periods').values(spans.map((s) => ({

@@ -16,17 +16,29 @@ export function activeRulesQuery(db: Conn) {
 export type ActiveRuleRow = Awaited<ReturnType<ReturnType<typeof activeRulesQuery>['execute']>>[number];
 
 /**
- * The active rules for the RPZ export, each suffix rule marked when a name rule on the same
- * name is active too: that name rule writes the apex record (one CNAME per owner), as the
- * gateway's zone transfers do (packages/shared/src/rpz/rpz-precedence.ts).
+ * The active rules for the RPZ export: each suffix rule says whether its apex also has an exact
+ * rule in force (then only that one writes the apex's record: two CNAMEs on one owner, a
+ * restriction and an exception, would make the zone invalid).
  */
-export function activeRpzRulesQuery(db: Conn) {
-  return activeRulesQuery(db).select(sql<boolean>`(r.kind = 'domain_suffix' AND EXISTS (
-      SELECT 1 FROM resources r2 JOIN enforcement_periods p2 ON p2.resource_id = r2.id
-      WHERE r2.kind = 'domain' AND r2.value = r.value AND p2.closed_at IS NULL))`.as('apex_taken'));
+export function rpzRulesQuery(db: Conn) {
+  return activeRulesQuery(db).select(sql<boolean>`r.kind = 'domain_suffix' AND EXISTS (
+    SELECT 1 FROM resources r2 JOIN enforcement_periods p2 ON p2.resource_id = r2.id AND p2.closed_at IS NULL
+    WHERE r2.kind = 'domain' AND r2.value = r.value)`.as('apex_ruled'));
 }
 
-export type ActiveRpzRuleRow = Awaited<ReturnType<ReturnType<typeof activeRpzRulesQuery>['execute']>>[number];
+export type RpzRuleRow = Awaited<ReturnType<ReturnType<typeof rpzRulesQuery>['execute']>>[number];
+
+/** Every suffix rule in force, name → mode (a few percent of the rules; see packages/shared/src/rpz/rpz-cover.ts). */
+export async function activeSuffixModes(db: Conn): Promise<Map<string, ActiveRuleRow['mode']>> {
+  const rows = await db
+    .selectFrom('enforcement_periods as p')
+    .innerJoin('resources as r', 'r.id', 'p.resource_id')
+    .select(['r.value', 'p.mode'])
+    .where('p.closed_at', 'is', null)
+    .where('r.kind', '=', 'domain_suffix')
+    .execute();
+  return new Map(rows.map((row) => [row.value, row.mode]));
+}
 
 /**
  * The same rules as `activeRulesQuery`, each already as its snapshot line: byte for byte what

@@ -12,7 +12,7 @@ function spans(db: Kysely<DB>) {
       'p.id as span_id', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.closed_at', 'p.end_reason', 'p.add_seq',
       'r.kind', 'r.value', 'r.display', 'r.host',
       'd.id as decision_id', 'd.action', 'd.category', 'd.effective_from',
-      'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
+      'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at', 'b.id as basis_id',
     ]);
 }
 
@@ -98,7 +98,9 @@ export async function logEntriesOfResource(db: Kysely<DB>, resourceId: string) {
 }
 
 export async function publicStats(db: Kysely<DB>) {
-  const active = db.selectFrom('enforcement_periods as p').innerJoin('decisions as d', 'd.id', 'p.decision_id').innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id').where('p.closed_at', 'is', null);
+  // Restrictions and suspensions in force; exceptions (mode allow) are counted apart.
+  const active = db.selectFrom('enforcement_periods as p').innerJoin('decisions as d', 'd.id', 'p.decision_id').innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
+    .where('p.closed_at', 'is', null).where('p.mode', '<>', 'allow');
   const [byCategory, byBasisKind, byAuthority, byMonth, totals] = await Promise.all([
     active.select(['d.category as key', sql<number>`count(*)::int`.as('n')]).groupBy('d.category').orderBy('n', 'desc').execute(),
     active.select(['b.kind as key', sql<number>`count(*)::int`.as('n')]).groupBy('b.kind').orderBy('n', 'desc').execute(),
@@ -118,6 +120,7 @@ export async function publicStats(db: Kysely<DB>) {
       .select([
         'seq',
         sql<number>`(SELECT count(*) FROM enforcement_periods WHERE closed_at IS NULL)::int`.as('active'),
+        sql<number>`(SELECT count(*) FROM enforcement_periods WHERE closed_at IS NULL AND mode = 'allow')::int`.as('exceptions'),
         sql<number>`(SELECT count(*) FROM decisions WHERE approved_at IS NOT NULL)::int`.as('decisions'),
       ])
       .executeTakeFirstOrThrow(),

@@ -13,6 +13,8 @@ export class RuleSet {
   loaded = false;
   /** Rules from the register the matcher could not hold (malformed values); exported as a metric. */
   rejectedRules = 0;
+  /** Exceptions (mode allow) in force, by rule key: a metric, and what an operator checks after a restoration. */
+  readonly #exceptions = new Set<string>();
   /** Suspensions with an end, so expired ones can be dropped without the register. */
   readonly #ending = new Map<string, FeedRule>();
   #nextExpiry = Infinity;
@@ -21,6 +23,7 @@ export class RuleSet {
   replace(rules: Iterable<FeedRule>, version: number): void {
     // Streamed into the builder: a million-rule snapshot is never held twice.
     const ending = new Map<string, FeedRule>();
+    const exceptions: string[] = [];
     const b = new MatcherBuilder();
     for (const r of rules) {
       // One rule the matcher cannot hold must not cost the whole snapshot: skip and count it.
@@ -31,8 +34,11 @@ export class RuleSet {
         continue;
       }
       if (r.until !== undefined) ending.set(ruleKey(r), r);
+      if (r.mode === 'allow') exceptions.push(ruleKey(r));
     }
     const m = b.build();
+    this.#exceptions.clear();
+    for (const k of exceptions) this.#exceptions.add(k);
     this.#ending.clear();
     for (const [k, r] of ending) this.#ending.set(k, r);
     this.#recomputeExpiry();
@@ -53,6 +59,8 @@ export class RuleSet {
       const key = ruleKey(rule);
       if (c.op === 'add' && rule.until !== undefined) this.#ending.set(key, rule);
       else this.#ending.delete(key);
+      if (c.op === 'add' && rule.mode === 'allow') this.#exceptions.add(key);
+      else this.#exceptions.delete(key);
     }
     if (fresh.length > 0) this.#use(applyFiltered(this.matcher, fresh, () => this.rejectedRules++));
     this.#recomputeExpiry();
@@ -84,6 +92,11 @@ export class RuleSet {
   #use(m: Matcher): void {
     this.matcher = m;
     whenCompacted(m).then((c) => { if (this.matcher === m && c !== m) this.matcher = c; }, () => undefined);
+  }
+
+  /** Exceptions (rules with mode allow) in the rule set. */
+  get exceptionCount(): number {
+    return this.#exceptions.size;
   }
 
   onChange(fn: () => void): () => void {
@@ -126,8 +139,12 @@ function applyFiltered(m: Matcher, changes: readonly RuleChange[], onRejected: (
   }
 }
 
+/**
+ * The matcher answers the most specific rule; when that is an exception (`allow`) the name is
+ * let through even though a wider rule covers it.
+ */
 export function isEnforced(m: Matcher, handle: number, now: number): boolean {
-  if (handle === NO_MATCH) return false;
+  if (handle === NO_MATCH || m.modeOf(handle) === 'allow') return false;
   const until = m.untilOf(handle);
   return until === 0 || until > now;
 }

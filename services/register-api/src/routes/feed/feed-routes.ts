@@ -6,12 +6,12 @@ import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
 import type { DB } from '../../db/schema.js';
-import { activeRpzRulesQuery, activeRuleLinesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, activeSuffixModes, changesSince, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
 import { warmSnapshotCopy } from './snapshot-warmer.js';
-import { rpzHeader, rpzLines } from './rpz-lines.js';
+import { RpzContext, rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
 import { FETCH_ROWS, FeedStream, acceptsGzip, feedHeaders, writeLines } from './feed-stream.js';
 import { keptLines, snapshotStep } from './snapshot-derive.js';
@@ -94,8 +94,14 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       produces: ['text/dns'],
     },
   }, async (request, reply) => {
+    let context: RpzContext | undefined;
+    // The suffix rules are read first, in the same snapshot as the rules streamed after them.
+    async function* rules(trx: Transaction<DB>) {
+      context = new RpzContext(await activeSuffixModes(trx));
+      yield* rpzRulesQuery(trx).stream(FETCH_ROWS);
+    }
     return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version),
-      (trx) => activeRpzRulesQuery(trx).stream(FETCH_ROWS), rpzLines);
+      rules, (row) => rpzLines(row, context));
   });
 
   app.get('/v1/feed/changes', {

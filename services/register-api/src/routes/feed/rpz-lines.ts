@@ -1,5 +1,5 @@
-import { rpzRuleText, rpzZoneHeader } from '@tizilim/shared';
-import type { ActiveRpzRuleRow } from '../../repositories/feed-repository.js';
+import { RpzCoverContext, rpzIpOwner, rpzRuleText, rpzZoneHeader } from '@tizilim/shared';
+import type { RpzRuleRow } from '../../repositories/feed-repository.js';
 
 /**
  * `/v1/feed/rpz` in text: the zone content itself is defined once in `packages/shared/src/rpz`
@@ -10,7 +10,14 @@ export function rpzHeader(origin: string, serial: number): string {
   return rpzZoneHeader(origin, serial);
 }
 
-export function rpzLines(row: Omit<ActiveRpzRuleRow, 'id' | 'apex_taken'> & { apex_taken?: boolean }): string {
+/** The suffix rules in force, for the wildcards kept below name rules (rpz-cover.ts). */
+export { RpzCoverContext as RpzContext, rpzIpOwner };
+
+/**
+ * `apex_ruled`: a suffix row whose apex name also has an exact rule. That rule alone writes the
+ * apex's record (exact wins, as in the gateway), so one owner never carries two CNAMEs.
+ */
+export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'apex_ruled'> & { apex_ruled?: boolean | null }, context?: RpzCoverContext): string {
   const rule = {
     kind: row.kind,
     value: row.value,
@@ -18,5 +25,5 @@ export function rpzLines(row: Omit<ActiveRpzRuleRow, 'id' | 'apex_taken'> & { ap
     entry: Number(row.add_seq ?? 0),
     until: row.ends_at ? row.ends_at.toISOString() : undefined,
   };
-  return rpzRuleText(rule, row.apex_taken ? (key) => key === `domain ${row.value}` : undefined);
+  return rpzRuleText(rule, row.apex_ruled ? (key) => key === `domain ${row.value}` : undefined, context);
 }

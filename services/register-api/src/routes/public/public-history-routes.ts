@@ -2,40 +2,53 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseResource } from '@tizilim/shared/resource/index';
 import { fieldError } from '../../errors/error-catalogue.js';
-import { publicResource } from '../../domain/public-view.js';
-import { resourceStateAt } from '../../domain/resource-state.js';
+import { publicEntry, publicResource } from '../../domain/public-view.js';
+import { decidingSpanAt } from '../../domain/resource-state.js';
+import { blocks } from '../../domain/coverage.js';
+import { isoInstant } from '../../schemas/common-schemas.js';
 import { decisionsOnResource, logEntriesOfResource } from '../../repositories/public-query-repository.js';
 import { findResource } from '../../repositories/resource-repository.js';
 import { rowToPublicEntry } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 
-export const publicHistoryRoutes: FastifyPluginAsyncZod = async (app) => {
+export const publicHistoryRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string }> = async (app, opts) => {
+  const { publicBaseUrl } = opts;
   app.get('/public/v1/resources/:value/history', {
     schema: {
       tags: ['public'],
-      summary: 'Every approved decision on a resource, in order, with its legal basis and log entries (value URL-encoded)',
+      summary: 'Every approved decision on a resource, in order, with its legal basis and log entries (value URL-encoded); and which rule or exception decides it now (or at `at`)',
       params: z.object({ value: z.string().min(1).max(2048) }),
+      querystring: z.object({ at: isoInstant.optional() }),
       response: { 200: z.object({}).passthrough(), ...errorResponses(400, 429) },
     },
   }, async (request) => {
     const parsed = parseResource(request.params.value);
     if (!parsed.ok) throw fieldError('value', parsed.reason);
-    const row = await findResource(app.db, parsed.resource.kind, parsed.resource.value);
-    const now = new Date();
+    const at = request.query.at ?? new Date();
+    const [row, coverage] = await Promise.all([
+      findResource(app.db, parsed.resource.kind, parsed.resource.value),
+      decidingSpanAt(app.db, parsed.resource, at),
+    ]);
+    // Coverage: the most specific rule in force, the resource's own or a wider one (see coverage.ts).
+    const decider = coverage.span;
+    const covered = {
+      at: at.toISOString(),
+      state: !blocks(decider) ? 'accessible' : decider!.mode === 'suspend' ? 'suspended' : 'restricted',
+      ...(decider && blocks(decider) && decider.ends_at ? { until: decider.ends_at.toISOString() } : {}),
+      decidedBy: decider ? publicEntry(decider, publicBaseUrl) : null,
+    };
     if (!row) {
-      return { resource: parsed.resource, state: 'accessible', decisions: [], log: [] };
+      return { resource: parsed.resource, ...covered, decisions: [], log: [] };
     }
-    const [decisions, log, state] = await Promise.all([
+    const [decisions, log] = await Promise.all([
       decisionsOnResource(app.db, row.id),
       logEntriesOfResource(app.db, row.id),
-      resourceStateAt(app.db, parsed.resource, now),
     ]);
     const category = decisions.at(-1)?.category ?? 'other';
     const resource = publicResource(row, category);
     return {
       resource,
-      state: state.state,
-      ...(state.until ? { until: state.until } : {}),
+      ...covered,
       decisions: decisions.map((d) => ({
         id: d.id,
         action: d.action,

@@ -33,7 +33,7 @@ export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts)
   await app.register(publicLogRoutes);
   await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl, activeRules: opts.activeRules });
   await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
-  await app.register(publicHistoryRoutes);
+  await app.register(publicHistoryRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicStatsRoutes);
   await app.register(publicPlatformRoutes);
   await app.register(publicEnforcementRoutes);

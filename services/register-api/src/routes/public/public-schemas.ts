@@ -25,5 +25,5 @@ export const publicEntrySchema = z
   .meta({ id: 'PublicEntry' });
 
 export const checkResultSchema = z.object({
-  name: z.string(), at: z.string(), restricted: z.boolean(), matches: z.array(publicEntrySchema), related: z.array(publicEntrySchema),
+  name: z.string(), at: z.string(), restricted: z.boolean(), decidedBy: publicEntrySchema.nullable(), matches: z.array(publicEntrySchema), related: z.array(publicEntrySchema),
 });

@@ -19,6 +19,13 @@ export const resourceStateView = z
     decisionId: z.string().optional(),
     category: z.string().optional(),
     legalBasis: z.object({ id: z.string(), kind: z.string(), authority: z.string(), documentNumber: z.string(), issuedAt: z.string() }).optional(),
+    decidedBy: z.object({
+      entry: z.number().describe('public log entry that put the deciding rule in force'),
+      kind: z.string(), value: z.string(), display: z.string(),
+      mode: z.enum(['restrict', 'suspend', 'allow']),
+      own: z.boolean().describe("true: the resource's own rule; false: a wider rule covering it (a wildcard above a name, a host above a URL)"),
+      exception: z.boolean().describe('true: an exception (a restoration carved out of a wider rule) keeps the resource accessible'),
+    }).optional().describe('the most specific rule or exception in force covering the resource; absent when none covers it'),
   })
   .meta({ id: 'ResourceState' });
 
@@ -27,7 +34,7 @@ export const resourceStateRoutes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize(CAN.readState),
     schema: {
       tags: ['resources'],
-      summary: 'The state of a resource now, or at a past instant',
+      summary: 'The state of a resource now, or at a past instant, and which rule or exception decides it (its own, or a wider one covering it)',
       security: [{ bearer: [] }],
       querystring: z.object({
         value: z.string().min(1, 'is required').max(2048),

@@ -1,0 +1,44 @@
+import type { RuleMode } from '../feed-types.js';
+import type { RpzAction, RpzRecord } from './rpz-records.js';
+
+/**
+ * Wildcards kept in force below name rules (draft-vixie-dnsop-dns-rpz §4.1 leaves wildcard
+ * matching to DNS's closest-encloser rule, RFC 4592 §2.2). Resolvers such as Unbound apply
+ * `*.S` only where S is the closest encloser of the query among the zone's owner names, so a
+ * rule on `www.S` (an exception, or an exact restriction) would hide `*.S` from `a.www.S`.
+ * Each name rule under a suffix rule therefore repeats that rule's action as `*.X` for the
+ * names X between them (and for its own name when it is an exact rule): the zone then says
+ * what the gateway decides, most specific rule first.
+ *
+ * The context knows the suffix rules in force (name → mode) and which `*.X` it has already
+ * written, so a name with many rules under it is written once per zone.
+ */
+export class RpzCoverContext {
+  readonly #written = new Set<string>();
+
+  constructor(readonly suffixModes: ReadonlyMap<string, RuleMode>) {}
+
+  /** `*.X` records that keep the nearest suffix rule above `value` in force below it. */
+  coverBelow(value: string, exact: boolean, entry: number): RpzRecord[] {
+    let parent = value.indexOf('.');
+    let nearest: RuleMode | undefined;
+    const between: string[] = [];
+    while (parent >= 0) {
+      const name = value.slice(parent + 1);
+      nearest = this.suffixModes.get(name);
+      if (nearest !== undefined) break;
+      between.push(name);
+      parent = value.indexOf('.', parent + 1);
+    }
+    if (nearest === undefined) return [];
+    if (exact && !this.suffixModes.has(value)) between.push(value);
+    const action: RpzAction = nearest === 'allow' ? 'passthru' : 'nxdomain';
+    const out: RpzRecord[] = [];
+    for (const name of between) {
+      if (this.#written.has(name)) continue;
+      this.#written.add(name);
+      out.push({ owner: `*.${name}`, action, entry });
+    }
+    return out;
+  }
+}
