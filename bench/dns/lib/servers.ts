@@ -150,7 +150,7 @@ export async function startGateway(
   const env: Record<string, string> = {
     ...inherited,
     GATEWAY_HOST: '127.0.0.1',
-    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
+    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), DOT_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(ports.metrics),
     SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()),
     UPSTREAMS: `127.0.0.1:${upstreamPort}`,
     GATEWAY_DATA_DIR: dataDir, GATEWAY_WORKERS: String(workers),

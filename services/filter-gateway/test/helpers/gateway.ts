@@ -19,7 +19,7 @@ export async function tempDir(): Promise<string> {
 export async function startGateway(env: Record<string, string> = {}): Promise<Gateway & { dataDir: string }> {
   const dataDir = env.GATEWAY_DATA_DIR ?? await tempDir();
   const cfg = loadConfig({
-    DNS_PORT: '0', DOH_PORT: '0', GATEWAY_METRICS_PORT: '0', SNI_PORT: '0', BLOCKPAGE_PORT: '0', GATEWAY_HOST: '127.0.0.1',
+    DNS_PORT: '0', DOH_PORT: '0', DOT_PORT: '0', GATEWAY_METRICS_PORT: '0', SNI_PORT: '0', BLOCKPAGE_PORT: '0', GATEWAY_HOST: '127.0.0.1',
     GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: dataDir,
     REGISTER_URL: `http://127.0.0.1:${await deadPort()}`, ISP_TOKEN: 'isp-secret',
     UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_TOTAL_TIMEOUT_MS: '1000',

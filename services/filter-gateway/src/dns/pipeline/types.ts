@@ -6,8 +6,8 @@ import type { Matcher } from '@tizilim/shared';
  * without a promise per query.
  */
 
-export type Transport = 'udp' | 'tcp' | 'doh' | 'internal';
-export const TRANSPORTS: readonly Transport[] = ['udp', 'tcp', 'doh', 'internal'];
+export type Transport = 'udp' | 'tcp' | 'doh' | 'internal' | 'dot';
+export const TRANSPORTS: readonly Transport[] = ['udp', 'tcp', 'doh', 'internal', 'dot'];
 
 /** Bounded set: it is a metric label. Never put a name here. */
 export type AnswerKind =
