@@ -70,7 +70,7 @@ describe('DNS over TLS and DoH over TLS with real clients', () => {
       { id: 'a', kind: 'domain', value: 'blocked.kz', mode: 'restrict', entry: 101 },
       { id: 'b', kind: 'ip', value: '192.0.2.7', mode: 'restrict', entry: 301 },
     ]);
-    gw = await startGateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}` });
+    gw = await startGateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`, GATEWAY_TLS_CERT: '', GATEWAY_TLS_KEY: '' });
   });
   afterAll(async () => {
     await gw.close(); await up.close();
@@ -181,6 +181,6 @@ describe('certificate from GATEWAY_TLS_CERT / GATEWAY_TLS_KEY, reloaded on chang
   });
 
   it('refuses to start with only one of the two set', async () => {
-    await expect(startGateway({ GATEWAY_TLS_CERT: '/nonexistent.pem' })).rejects.toThrow(/GATEWAY_TLS_CERT and GATEWAY_TLS_KEY/);
+    await expect(startGateway({ GATEWAY_TLS_CERT: '/nonexistent.pem', GATEWAY_TLS_KEY: '' })).rejects.toThrow(/GATEWAY_TLS_CERT and GATEWAY_TLS_KEY/);
   });
 });
