@@ -85,6 +85,8 @@ export class DnsStreamConnections {
 
   /** Serves DNS messages on an admitted socket (the raw one for TCP, the TLS one for DoT). */
   serve(sock: net.Socket): void {
+    // A TLS handshake can finish after close() began (the client is done before we are).
+    if (this.#closing) { sock.end(); setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref(); return; }
     const c = new Conn(sock, this.clock.now);
     this.#conns.add(c);
     sock.setNoDelay(true);

@@ -96,15 +96,15 @@ export async function startDoh(
   } else {
     // HTTP/2 sessions and HTTP/1.1 sockets with nothing going on for this long are closed.
     (server as http2.Http2SecureServer).setTimeout(opts.idleTimeoutMs);
-    server.on('tlsClientError', (_err: Error, sock: net.Socket) => {
-      opts.metrics.refused(transport, 'tls-handshake');
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, sock: net.Socket) => {
+      if (err.code !== 'ECONNRESET') opts.metrics.refused(transport, 'tls-handshake');
       sock.destroy();
     });
   }
   const limits = new ConnectionLimits(opts.maxConnections, opts.maxConnectionsPerClient);
   opts.metrics.trackOpen(transport, () => limits.total);
   const sockets = new Set<net.Socket>();
-  server.on('connection', (raw: net.Socket) => {
+  server.prependListener('connection', (raw: net.Socket) => {
     const client = raw.remoteAddress ?? '?';
     const verdict = limits.acquire(client);
     if (verdict !== 'ok') {

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { ConnectionMetrics } from '../observability/connection-metrics.js';
@@ -23,10 +24,12 @@ export async function startDot(
     handshakeTimeout: handshakeTimeoutMs,
     minVersion: 'TLSv1.2',
   });
-  server.on('connection', (raw) => { conns.admit(raw); });
+  // First in line, before tls wraps the socket, so a refused connection costs no TLS state.
+  server.prependListener('connection', (raw: net.Socket) => { conns.admit(raw); });
   server.on('secureConnection', (sock) => conns.serve(sock));
-  server.on('tlsClientError', (err, sock) => {
-    metrics.refused('dot', 'tls-handshake');
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, sock) => {
+    // A reset is the client leaving (or our own refusal at accept, already counted), not a bad handshake.
+    if (err.code !== 'ECONNRESET') metrics.refused('dot', 'tls-handshake');
     log.debug({ err: err.message }, 'DoT handshake failed');
     sock.destroy();
   });
