@@ -70,7 +70,11 @@ describe('DNS over TLS and DoH over TLS with real clients', () => {
       { id: 'a', kind: 'domain', value: 'blocked.kz', mode: 'restrict', entry: 101 },
       { id: 'b', kind: 'ip', value: '192.0.2.7', mode: 'restrict', entry: 301 },
     ]);
-    gw = await startGateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`, GATEWAY_TLS_CERT: '', GATEWAY_TLS_KEY: '' });
+    gw = await startGateway({
+      GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`, GATEWAY_TLS_CERT: '', GATEWAY_TLS_KEY: '',
+      // Room for the deliberately slow upstream below on a loaded machine.
+      UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_TOTAL_TIMEOUT_MS: '3000',
+    });
   });
   afterAll(async () => {
     await gw.close(); await up.close();
@@ -129,7 +133,7 @@ describe('DNS over TLS and DoH over TLS with real clients', () => {
   it('DoT keeps one connection for pipelined queries and answers them as they complete (RFC 7766 6.2.1.1)', async () => {
     // Prime fast.kz into the cache first, then ask the slow one first and the cached one second.
     await dotExchange(gw.dotPort, [buildQuery('fast.kz', { id: 1 })]);
-    up.mode = 'slow'; up.slowMs = 150; // under the test gateway's 300 ms attempt timeout
+    up.mode = 'slow'; up.slowMs = 300; // under this gateway's 1.5 s attempt timeout
     const { order, byId } = await dotExchange(gw.dotPort, [
       buildQuery('slow.kz', { id: 10 }), buildQuery('fast.kz', { id: 11 }), buildQuery('blocked.kz', { id: 12 }),
     ]);
