@@ -147,6 +147,24 @@ describe('DNS over TCP and DoT against hostile clients (RFC 7766 6.2.3, RFC 7858
     await stillServes();
   });
 
+  it('doh: TLS garbage is refused and counted; connections over the per-client cap are closed at accept', async () => {
+    const before = await metric(gw, 'dns_connections_refused_total', 'transport="doh",reason="tls-handshake"');
+    const garbage = net.connect({ host: '127.0.0.1', port: gw.dohPort });
+    garbage.on('connect', () => garbage.write(Buffer.alloc(300, 0x16)));
+    expect(await closedWithin(garbage, 2_000)).toBeLessThan(1_000);
+    expect(await metric(gw, 'dns_connections_refused_total', 'transport="doh",reason="tls-handshake"')).toBeGreaterThanOrEqual(before + 1);
+    const capBefore = await metric(gw, 'dns_connections_refused_total', 'transport="doh",reason="client-cap"');
+    const held = await Promise.all([1, 2, 3, 4].map(() => new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ socket: net.connect({ host: '127.0.0.1', port: gw.dohPort, localAddress: '127.0.0.4' }), rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => resolve(s));
+      s.on('error', reject);
+    })));
+    const extra = net.connect({ host: '127.0.0.1', port: gw.dohPort, localAddress: '127.0.0.4' });
+    expect(await closedWithin(extra, 2_000)).toBeLessThan(1_000);
+    expect(await metric(gw, 'dns_connections_refused_total', 'transport="doh",reason="client-cap"')).toBe(capBefore + 1);
+    for (const s of held) s.destroy();
+    await stillServes();
+  });
+
   it('dot: close() stops accepting and ends open connections', async () => {
     const dataDir = await tempDir();
     const g = await startGateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}` });
