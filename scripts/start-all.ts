@@ -8,6 +8,7 @@ import { loadRegisterConfig } from '@tizilim/register-api/config';
 import { startRegister } from '@tizilim/register-api/register-service';
 import { findUserByTokenHash, insertUser } from '@tizilim/register-api/repositories/user-repository';
 import { insertIsp, listIsps, tieUserToIsp } from '@tizilim/register-api/repositories/isp-repository';
+import { ensureSelfSignedPair } from '@tizilim/filter-gateway/tls/self-signed';
 
 const LOCAL_ISP = 'Local ISP (npm start)';
 
@@ -52,6 +53,16 @@ if (!(await findUserByTokenHash(db, hashApiToken(isp.token)))) {
   });
 }
 
+// DoT and DoH need a certificate: without GATEWAY_TLS_CERT/KEY, a self-signed pair kept under
+// data/tls (made once with the openssl CLI). Its fingerprint is what clients pin, so say it.
+const tlsEnv: Record<string, string> = {};
+if (!process.env.GATEWAY_TLS_CERT && !process.env.GATEWAY_TLS_KEY) {
+  const pair = await ensureSelfSignedPair(join(dataDir, 'tls'));
+  tlsEnv.GATEWAY_TLS_CERT = pair.certFile;
+  tlsEnv.GATEWAY_TLS_KEY = pair.keyFile;
+  logger.info({ cert: pair.certFile, created: pair.created }, `DoT/DoH certificate (self-signed) SHA-256 fingerprint ${pair.fingerprint256}`);
+}
+
 // Its own process: the gateway forks DNS workers with `cluster`, which must not fork the register too.
 const gatewayMain = fileURLToPath(new URL('../services/filter-gateway/src/main.ts', import.meta.url));
 const gateway: ChildProcess = spawn(process.execPath, ['--import', 'tsx', gatewayMain], {
@@ -60,11 +71,15 @@ const gateway: ChildProcess = spawn(process.execPath, ['--import', 'tsx', gatewa
     REGISTER_URL: register.url,
     ISP_TOKEN: isp.token,
     GATEWAY_DATA_DIR: process.env.GATEWAY_DATA_DIR || join(dataDir, 'gateway'),
+    ...tlsEnv,
   },
   stdio: 'inherit',
 });
 logger.info(
-  { register: register.url, adminTokenFile: join(dataDir, 'admin-token'), dns: `127.0.0.1:${process.env.DNS_PORT ?? 5353}` },
+  {
+    register: register.url, adminTokenFile: join(dataDir, 'admin-token'), dns: `127.0.0.1:${process.env.DNS_PORT ?? 5353}`,
+    dot: `127.0.0.1:${process.env.DOT_PORT ?? 8853}`, doh: `https://127.0.0.1:${process.env.DOH_PORT ?? 8053}/dns-query`,
+  },
   'Tizilim is up: register-api and filter-gateway (see the README tour)',
 );
 

@@ -48,7 +48,7 @@ describe('platforms, 24-hour orders, escalation, and enforcement receipts', () =
     const metrics = await freePort();
     gateway = startChild('services/filter-gateway/src/main.ts', {
       REGISTER_URL: registerUrl, ISP_TOKEN: ispToken, GATEWAY_ID: 'steppe-dns-1', HEARTBEAT_INTERVAL_MS: '200', GATEWAY_WORKERS: '1',
-      GATEWAY_DATA_DIR: dataDir, DNS_PORT: String(dnsPort), DOH_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(metrics),
+      GATEWAY_DATA_DIR: dataDir, DNS_PORT: String(dnsPort), DOH_PORT: String(await freePort()), DOT_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(metrics),
       SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), QUIC_PORT: '0', RPZ_XFR_PORT: 'off', UPSTREAMS: `127.0.0.1:${await upstream.start()}`, LOG_LEVEL: 'warn',
     });
     await waitForOk(`http://127.0.0.1:${metrics}/readyz`, gateway);

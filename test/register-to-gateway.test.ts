@@ -20,13 +20,13 @@ let registerUrl: string;
 const upstream = new TestUpstream();
 const dataDir = mkdtempSync(join(tmpdir(), 'tizilim-e2e-gateway-'));
 let gateway: ChildService | undefined;
-let ports: { dns: number; doh: number; metrics: number; sni: number; blockpage: number };
+let ports: { dns: number; doh: number; metrics: number; sni: number; blockpage: number; dot: number };
 let upstreamPort: number;
 
 async function startGateway(): Promise<ChildService> {
   const svc = startChild('services/filter-gateway/src/main.ts', {
     REGISTER_URL: registerUrl, ISP_TOKEN: reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: dataDir,
-    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
+    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), DOT_PORT: String(ports.dot), GATEWAY_METRICS_PORT: String(ports.metrics),
     SNI_PORT: String(ports.sni), BLOCKPAGE_PORT: String(ports.blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: 'off',
     UPSTREAMS: `127.0.0.1:${upstreamPort}`, PUBLIC_BASE_URL: 'https://register.example.kz', SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'warn',
   });
@@ -45,7 +45,7 @@ beforeAll(async () => {
   api = apiClient(reg.app);
   registerUrl = await reg.app.listen({ host: '127.0.0.1', port: 0 });
   upstreamPort = await upstream.start();
-  ports = { dns: await freePort(), doh: await freePort(), metrics: await freePort(), sni: await freePort(), blockpage: await freePort() };
+  ports = { dns: await freePort(), doh: await freePort(), metrics: await freePort(), sni: await freePort(), blockpage: await freePort(), dot: await freePort() };
   gateway = await startGateway();
 });
 afterAll(async () => {

@@ -5,7 +5,10 @@
  *
  *   npx tsx bench/dns/dns-bench.ts [--rules 100k|1m|both] [--seconds N] [--workers 1,2]
  *                                  [--udp batched,dgram] [--warm N] [--clients N]
- *                                  [--outstanding N] [--json FILE]
+ *                                  [--outstanding N] [--json FILE] [--ip-share 0.1]
+ *
+ * `--ip-share` adds `ip`/`cidr` rules until they are that share of all rules (issue 13: 0.1);
+ * the gateway checks every answer against them, Unbound gets them as rpz-ip triggers.
  *
  * `--udp` picks the gateway's UDP paths (GATEWAY_UDP_BATCH on / off): the recvmmsg/sendmmsg
  * addon and Node's dgram, side by side in the same run.
@@ -21,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRuleSet, loadDatasets, writeQueryFiles, type QueryFiles } from './lib/datasets.js';
+import { addIpRules, buildRuleSet, loadDatasets, writeQueryFiles, type QueryFiles } from './lib/datasets.js';
 import { dnsperf, measured, type MeasuredRun } from './lib/dnsperf.js';
 import { freePort, loadAverage, removeDir, trackDir } from './lib/procs.js';
 import {
@@ -51,6 +54,8 @@ const UDP_PATHS = arg('udp', 'batched,dgram').split(',').map((p) => {
 const CLIENTS = Number(arg('clients', '4'));
 const OUTSTANDING = Number(arg('outstanding', '200'));
 const JSON_OUT = arg('json', '');
+const IP_SHARE = Number(arg('ip-share', '0'));
+if (!(IP_SHARE >= 0 && IP_SHARE < 1)) throw new Error('--ip-share must be 0 ≤ share < 1');
 if (!(SECONDS >= 1 && SECONDS <= 60)) throw new Error('--seconds must be 1…60');
 
 type Mix = 'blocked' | 'cached-allowed' | 'mix 90/10';
@@ -134,8 +139,9 @@ async function main(): Promise<void> {
     upstream = await startUnbound('upstream', tmp, upstreamUnboundConf(tmp, upPort), { name: 'probe.example', rcode: 0 });
     for (const size of SIZES) {
       const spec = buildRuleSet(d, size);
-      howMade[size] = spec.howMade;
       const q = writeQueryFiles(tmp, spec, d.popular);
+      addIpRules(spec, IP_SHARE);
+      howMade[size] = spec.howMade;
       console.log(`\n== ${size}: ${spec.rules.length.toLocaleString('en')} rules; ${spec.howMade}`);
       console.log(`   queries: ${q.blockedNames.toLocaleString('en')} distinct blocked, ${q.allowedNames.toLocaleString('en')} distinct allowed (Tranco names no rule blocks)`);
       const rpzFile = join(tmp, `tizilim-${size}.rpz`);

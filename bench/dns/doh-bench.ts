@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     mkdirSync(dataDir);
     await writeGatewaySnapshot(dataDir, spec.rules, 1000);
     upstream = await startUnbound('upstream', tmp, upstreamUnboundConf(tmp, await freePort()), { name: 'probe.example', rcode: 0 });
-    const g = await startGateway(`gateway (${WORKERS} worker${WORKERS > 1 ? 's' : ''})`, dataDir, WORKERS, upstream.port, spec.exact[0]!);
+    // Plain-HTTP DoH (DOH_PLAIN=1): autocannon speaks HTTP/1.1 without TLS; this bench measures the DoH handler.
+    const g = await startGateway(`gateway (${WORKERS} worker${WORKERS > 1 ? 's' : ''})`, dataDir, WORKERS, upstream.port, spec.exact[0]!, { DOH_PLAIN: '1' });
     gateway = g;
     const url = `http://127.0.0.1:${g.ports.doh}`;
     console.log(`DoH bench ${started.toISOString()}  node ${process.version}  load ${loadAverage()}  ${g.name}, 100k rules, `

@@ -136,3 +136,51 @@ export function writeQueryFiles(dir: string, spec: RuleSetSpec, popular: readonl
     probeAllowed: allowed[0]!,
   };
 }
+
+/**
+ * Adds `ip` and `cidr` rules until they are `share` of all rules (issue 13's "10 % IP/CIDR"):
+ * half IPv4, half IPv6, as `ip` and as `cidr` of a few lengths (/16, /20, /24; /32, /48, /64),
+ * the way registers hold them (few distinct prefix lengths). Seeded. None covers the bench
+ * upstream's answers (192.0.2.1, 2001:db8::1): allowed answers are checked against every rule
+ * and let through, which is the cost this measures; blocked names stay blocked by name.
+ */
+export function addIpRules(spec: RuleSetSpec, share: number): number {
+  if (!(share > 0 && share < 1)) return 0;
+  const want = Math.round((spec.rules.length * share) / (1 - share));
+  const rnd = prng(1313);
+  const byte = (): number => Math.floor(rnd() * 256);
+  const v4Lengths = [32, 24, 20, 16];
+  const v6Lengths = [128, 64, 48, 32];
+  const seen = new Set<string>();
+  let entry = spec.rules.length + 1;
+  while (seen.size < want) {
+    const v6 = seen.size % 2 === 1;
+    const len = (v6 ? v6Lengths : v4Lengths)[Math.floor(rnd() * 4)]!;
+    let value: string;
+    if (!v6) {
+      let a = 1 + Math.floor(rnd() * 222);
+      if (a === 127 || a === 192) a = 100; // keep clear of loopback and 192.0.2.0/24
+      const b = [a, byte(), byte(), byte()];
+      const bits = len;
+      for (let i = 0; i < 4; i++) {
+        const keep = Math.max(0, Math.min(8, bits - i * 8));
+        b[i] = b[i]! & (0xff << (8 - keep)) & 0xff;
+      }
+      value = len === 32 ? b.join('.') : `${b.join('.')}/${len}`;
+    } else {
+      // 2a00::/12-ish space, never 2001:db8::/32.
+      const g = [0x2a00 + Math.floor(rnd() * 0xff), byte() << 8 | byte(), byte() << 8 | byte(), byte() << 8 | byte(), 0, 0, 0, byte() + 1];
+      const full = g.map((x) => x.toString(16));
+      if (len === 128) value = full.join(':');
+      else {
+        const keepGroups = len / 16;
+        value = `${full.slice(0, keepGroups).join(':')}::/${len}`;
+      }
+    }
+    if (seen.has(value)) continue;
+    seen.add(value);
+    spec.rules.push({ id: `bench-${entry}`, kind: len === (v6 ? 128 : 32) ? 'ip' : 'cidr', value, mode: 'restrict', entry: entry++ });
+  }
+  spec.howMade += `; plus ${want.toLocaleString('en')} \`ip\`/\`cidr\` rules (${Math.round(share * 100)} % of all; v4 /16 /20 /24 /32, v6 /32 /48 /64 /128, seeded; none covers the upstream's answers)`;
+  return want;
+}

@@ -13,6 +13,8 @@ export interface DnsperfOptions {
   passes?: number;
   clients?: number;
   outstanding?: number;
+  /** -m: transport (udp when unset). */
+  mode?: 'udp' | 'tcp' | 'dot';
 }
 
 export interface DnsperfResult {
@@ -30,11 +32,11 @@ export interface DnsperfResult {
 
 const num = (re: RegExp, s: string): number => Number(re.exec(s)?.[1] ?? NaN);
 
-/** One bounded dnsperf run (UDP, 127.0.0.1 only), wrapped in /usr/bin/time for its own CPU. */
+/** One bounded dnsperf run (UDP unless `mode`, 127.0.0.1 only), wrapped in /usr/bin/time for its own CPU. */
 export async function dnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
   const args = [
     '-f', '%U %S', '--',
-    'dnsperf', '-s', '127.0.0.1', '-p', String(o.port), '-d', o.file,
+    'dnsperf', '-s', '127.0.0.1', '-p', String(o.port), '-d', o.file, ...(o.mode ? ['-m', o.mode] : []),
     '-c', String(o.clients ?? 4), '-q', String(o.outstanding ?? 200), '-t', '2',
     ...(o.passes !== undefined ? ['-n', String(o.passes), '-l', '120'] : ['-l', String(o.seconds ?? 10)]),
   ];

@@ -134,7 +134,7 @@ export async function startUnbound(name: string, dir: string, confText: string, 
   };
 }
 
-export interface GatewayPorts { dns: number; doh: number; metrics: number }
+export interface GatewayPorts { dns: number; doh: number; metrics: number; dot: number }
 
 /**
  * The gateway as `npm start -w services/filter-gateway` runs it (node --import tsx main.ts),
@@ -145,13 +145,13 @@ export async function startGateway(
   name: string, dataDir: string, workers: number, upstreamPort: number, probe: string,
   extraEnv: Record<string, string> = {}, nodeArgs: string[] = [],
 ): Promise<Server & { ports: GatewayPorts }> {
-  const ports = { dns: await freePort(), doh: await freePort(), metrics: await freePort() };
+  const ports = { dns: await freePort(), doh: await freePort(), metrics: await freePort(), dot: await freePort() };
   const { ISP_TOKEN: _ignored, ...inherited } = process.env as Record<string, string>;
   const env: Record<string, string> = {
     ...inherited,
     GATEWAY_HOST: '127.0.0.1',
-    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
-    SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), RPZ_XFR_PORT: 'off',
+    DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), DOT_PORT: String(ports.dot), GATEWAY_METRICS_PORT: String(ports.metrics),
+    SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), QUIC_PORT: '0', RPZ_XFR_PORT: 'off',
     UPSTREAMS: `127.0.0.1:${upstreamPort}`,
     GATEWAY_DATA_DIR: dataDir, GATEWAY_WORKERS: String(workers),
     REGISTER_URL: `http://127.0.0.1:${await freePort()}`, SYNC_MAX_BACKOFF_MS: '600000',

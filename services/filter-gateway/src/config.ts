@@ -52,6 +52,27 @@ export interface GatewayConfig {
   relayAllowPrivate: boolean;
   /** RPZ_XFR_PORT, RPZ_ZONE, RPZ_TSIG_KEYS, RPZ_XFR_ALLOW, RPZ_NOTIFY: the zone-transfer primary. */
   rpzXfr: RpzXfrConfig;
+  /** DNS over TLS (RFC 7858). */
+  dotPort: number;
+  /** DOH_PLAIN=1: DoH as plain HTTP/1.1, for use behind a TLS-terminating proxy. */
+  dohPlain: boolean;
+  /** GATEWAY_TLS_CERT / GATEWAY_TLS_KEY (PEM files); unset → a self-signed pair under the data dir. */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  /** Deadlines and caps of DNS over TCP and DoT connections. */
+  stream: StreamLimits;
+}
+
+export interface StreamLimits {
+  /** From a message's first byte (its length prefix) to its last: a trickling client is cut off. */
+  messageTimeoutMs: number;
+  /** With no query outstanding and no byte received for this long, the connection is closed. */
+  idleTimeoutMs: number;
+  /** TLS handshake bound (DoT). */
+  handshakeTimeoutMs: number;
+  /** Open connections per listener, and per client address within it. */
+  maxConnections: number;
+  maxConnectionsPerClient: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,7 +131,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     quicForwardTarget: hostPort(env, 'QUIC_FORWARD_TARGET'),
     relayAllowPrivate: env.RELAY_ALLOW_PRIVATE === '1' || env.RELAY_ALLOW_PRIVATE === 'true',
     rpzXfr: rpzXfrOf(env),
+    dotPort: port(env, 'DOT_PORT', 8853),
+    dohPlain: env.DOH_PLAIN === '1' || env.DOH_PLAIN === 'true',
+    tlsCertFile: env.GATEWAY_TLS_CERT || undefined,
+    tlsKeyFile: env.GATEWAY_TLS_KEY || undefined,
+    stream: {
+      messageTimeoutMs: int(env, 'DNS_TCP_MESSAGE_TIMEOUT_MS', 3_000, 50, 120_000),
+      idleTimeoutMs: int(env, 'DNS_TCP_IDLE_TIMEOUT_MS', 10_000, 50, 3_600_000),
+      handshakeTimeoutMs: int(env, 'DNS_TLS_HANDSHAKE_TIMEOUT_MS', 5_000, 50, 120_000),
+      maxConnections: int(env, 'DNS_TCP_MAX_CONNECTIONS', 4096, 1, 1_000_000),
+      maxConnectionsPerClient: int(env, 'DNS_TCP_MAX_PER_CLIENT', 64, 1, 1_000_000),
+    },
   };
+  if (!cfg.tlsCertFile !== !cfg.tlsKeyFile) throw new ConfigError('GATEWAY_TLS_CERT and GATEWAY_TLS_KEY must be set together');
   if (!GATEWAY_ID_PATTERN.test(cfg.gatewayId)) {
     throw new ConfigError(`GATEWAY_ID must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, not "${cfg.gatewayId}"`);
   }

@@ -17,6 +17,10 @@ export interface Gateway {
   /** How DNS over UDP is served: the batching addon or dgram. */
   udpMode: 'batched' | 'dgram';
   dohPort: number;
+  /** DNS over TLS (RFC 7858). */
+  dotPort: number;
+  /** SHA-256 fingerprint of the certificate DoT and DoH present. */
+  tlsFingerprint: string;
   metricsPort: number;
   /** The RPZ zone-transfer primary (undefined when RPZ_XFR_PORT=off). */
   rpz: RpzPrimary | undefined;
@@ -69,11 +73,16 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     ready,
     status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state, ...(rpz ? { rpz: rpz.status() } : {}) }),
   }, log);
-  log.info({ dns: services.dns.udpPort, udp: services.dns.udpMode, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
+  log.info({
+    dns: services.dns.udpPort, udp: services.dns.udpMode, dot: services.dns.dotPort, doh: services.dns.dohPort,
+    dohTls: services.dns.dohTls, tlsSha256: services.dns.tls.fingerprint256, metrics: obs.port,
+  }, 'gateway listening');
   return {
     dnsPort: services.dns.udpPort,
     udpMode: services.dns.udpMode,
     dohPort: services.dns.dohPort,
+    dotPort: services.dns.dotPort,
+    tlsFingerprint: services.dns.tls.fingerprint256,
     metricsPort: obs.port,
     rpz,
     rules,

@@ -2,7 +2,8 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
-import { startDnsService, type DnsService } from './dns/dns-service.js';
+import { createDnsCore, type DnsCore } from './dns/dns-core.js';
+import { startDnsListeners, type DnsListeners } from './dns-listeners.js';
 import type { RuleSet } from './dns/rules/rule-set.js';
 import { createSniChecker } from './sni/sni-checker.js';
 import { createBlockPageServer } from './blockpage/block-page-server.js';
@@ -10,12 +11,12 @@ import { createEntryDetails } from './blockpage/entry-details.js';
 import { createQuicChecker } from './quic/quic-checker.js';
 
 export interface Services {
-  dns: DnsService;
+  dns: DnsListeners & { resolveAddresses: DnsCore['resolveAddresses']; core: DnsCore };
   close(): Promise<void>;
 }
 
 /**
- * Everything that serves clients in one process, against one RuleSet: DNS (UDP, TCP, DoH),
+ * Everything that serves clients in one process, against one RuleSet: DNS (UDP, TCP, DoT, DoH),
  * the SNI checker, the QUIC Initial checker and the 451 block page. The single-process gateway and each cluster worker
  * call it. SNI and the block page resolve names through the DNS service's own pipeline, so
  * they see exactly the answers (and the blocks) clients see.
@@ -23,7 +24,20 @@ export interface Services {
 export async function startServices(
   cfg: GatewayConfig, rules: RuleSet, registry: Registry, log: Logger,
 ): Promise<Services> {
-  const dns = await startDnsService(cfg, rules, registry, log.child({ component: 'dns' }));
+  const dnsLog = log.child({ component: 'dns' });
+  const core = createDnsCore(cfg, rules, registry, dnsLog);
+  let listeners: DnsListeners;
+  try {
+    listeners = await startDnsListeners(cfg, core, registry, dnsLog);
+  } catch (err) {
+    core.close();
+    throw err;
+  }
+  const dns = Object.assign(listeners, { resolveAddresses: core.resolveAddresses, core });
+  const closeDns = async (): Promise<void> => {
+    await listeners.close();
+    core.close();
+  };
   const resolve = (name: string) => dns.resolveAddresses(name);
   const getMatcher = () => rules.matcher;
   const sni = createSniChecker({
@@ -58,14 +72,14 @@ export async function startServices(
     await blockPage.listen();
     await quic.listen();
   } catch (err) {
-    await Promise.allSettled([sni.close(), blockPage.close(), quic.close(), dns.close()]);
+    await Promise.allSettled([sni.close(), blockPage.close(), quic.close(), closeDns()]);
     throw err;
   }
   return {
     dns,
     async close() {
       await Promise.allSettled([sni.close(), blockPage.close(), quic.close()]);
-      await dns.close();
+      await closeDns();
     },
   };
 }

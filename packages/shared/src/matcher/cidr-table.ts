@@ -11,8 +11,9 @@ import { IntList } from './int-list.js';
  * the same address (the way an exact domain rule wins over a suffix rule).
  */
 
-// The lookup calls nothing that can re-enter it, so one scratch array serves every table.
+// The lookup calls nothing that can re-enter it, so scratch arrays serve every table.
 const masked = new Int32Array(4);
+const addrWords = new Int32Array(4);
 
 function maskFor(rankBits: number, word: number): number {
   const bits = rankBits - word * 32;
@@ -120,14 +121,14 @@ export class CidrTable {
     const mask = this.ranks.length - 1;
     const keys = this.keys;
     const ranks = this.ranks;
-    const w0 = (addr[0]! << 24) | (addr[1]! << 16) | (addr[2]! << 8) | addr[3]!;
+    // The address words are read once; each rank only masks them (an IPv6 lookup probes
+    // several ranks, and re-reading 16 bytes per rank cost it a third of its speed).
+    for (let w = 0, b = 0; w < wc; w++, b += 4) {
+      addrWords[w] = (addr[b]! << 24) | (addr[b + 1]! << 16) | (addr[b + 2]! << 8) | addr[b + 3]!;
+    }
     for (let o = 0; o < order.length; o++) {
       const rank = order[o]!;
-      masked[0] = w0 & maskFor(rank, 0);
-      for (let w = 1; w < wc; w++) {
-        const b = w * 4;
-        masked[w] = ((addr[b]! << 24) | (addr[b + 1]! << 16) | (addr[b + 2]! << 8) | addr[b + 3]!) & maskFor(rank, w);
-      }
+      for (let w = 0; w < wc; w++) masked[w] = addrWords[w]! & maskFor(rank, w);
       for (let s = hashKey(rank, masked, wc) & mask; ranks[s] !== 0; s = (s + 1) & mask) {
         if (ranks[s] !== rank + 1 || !sameKey(keys, s * wc, masked, wc)) continue;
         const h = this.handles[s]!;

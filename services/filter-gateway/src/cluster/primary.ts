@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
+import { tlsFiles } from '../dns-listeners.js';
 import { startObservabilityServer } from '../observability/http-server.js';
 import { startRpzPrimary } from '../rpz-xfr/rpz-primary.js';
 import { registerSyncMetrics } from '../observability/sync-metrics.js';
@@ -25,6 +26,10 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
   const file = snapshotPath(cfg.dataDir);
   const readyWorkers = new Set<number>();
   let closing = false;
+  // The certificate is settled here, before any worker starts: workers must not race to make
+  // the self-signed pair, and all of them must present the same one.
+  const tls = await tlsFiles(cfg);
+  const fork = (): Worker => cluster.fork({ GATEWAY_TLS_CERT: tls.certFile, GATEWAY_TLS_KEY: tls.keyFile });
 
   const sendTo = (w: Worker, m: PrimaryToWorker): void => {
     if (w.isConnected()) w.send(m);
@@ -59,7 +64,7 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
     readyWorkers.delete(w.id);
     if (closing) return;
     log.error({ worker: w.id, code, signal }, 'worker died; starting another');
-    cluster.fork();
+    fork();
   });
 
   const aggregator = new AggregatorRegistry();
@@ -74,7 +79,7 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
     rules: () => sync.rules.size,
     metrics: () => aggregator.clusterMetrics(),
   }, log.child({ component: 'heartbeat' }));
-  for (let i = 0; i < cfg.workers; i++) cluster.fork();
+  for (let i = 0; i < cfg.workers; i++) fork();
 
   const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
     metrics: async () => {

@@ -32,11 +32,11 @@ describe('cluster', () => {
     const up = await new TestUpstream({ 'allowed.kz': { a: ['10.1.1.1'] } }).start();
     const dataDir = await tempDir();
     await seedSnapshot(dataDir);
-    const [dns, doh, metrics, sni, blockpage, rpz] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [dns, doh, metrics, sni, blockpage, dot, rpz] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: PKG,
       env: {
-        ...process.env, GATEWAY_WORKERS: '2', DNS_PORT: String(dns), DOH_PORT: String(doh),
+        ...process.env, GATEWAY_WORKERS: '2', DNS_PORT: String(dns), DOH_PORT: String(doh), DOT_PORT: String(dot),
         GATEWAY_METRICS_PORT: String(metrics), SNI_PORT: String(sni), BLOCKPAGE_PORT: String(blockpage), QUIC_PORT: '0', RPZ_XFR_PORT: String(rpz), GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`,
         REGISTER_URL: `http://127.0.0.1:${await deadPort()}`, LOG_LEVEL: 'warn',
       },
@@ -55,6 +55,12 @@ describe('cluster', () => {
       for (let i = 0; i < 6; i++) {
         expect(await dig('blocked.kz')).toContain('status: NXDOMAIN');
         expect(await dig('+tcp', 'allowed.kz')).toMatch(/allowed\.kz\.\s+\d+\s+IN\s+A\s+10\.1\.1\.1/);
+      }
+      // DoT and DoH over TLS from the workers, with the one certificate the primary settled.
+      for (const [port, flag] of [[dot, '+tls'], [doh, '+https']] as const) {
+        const out = (await run('kdig', ['@127.0.0.1', '-p', String(port), flag, '+edns', '+time=5', '+retry=0', 'blocked.kz'], { timeout: 10_000 })).stdout;
+        expect(out, flag).toContain('NXDOMAIN');
+        expect(out, flag).toContain('Tizilim register entry 101');
       }
       const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
       const blocked = /dns_queries_total\{transport="udp",result="blocked"\} (\d+)/.exec(text);

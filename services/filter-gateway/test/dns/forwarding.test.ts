@@ -18,7 +18,8 @@ describe('allowed names', () => {
   let gw: Gw; let up: TestUpstream;
   beforeAll(async () => {
     up = await new TestUpstream(ZONE).start();
-    gw = await startGateway({ UPSTREAMS: `127.0.0.1:${up.port}` });
+    // Plain-HTTP DoH (DOH_PLAIN=1) so fetch can speak it; DoH over TLS is in encrypted-dns.test.ts.
+    gw = await startGateway({ UPSTREAMS: `127.0.0.1:${up.port}`, DOH_PLAIN: '1' });
   });
   afterAll(async () => { await gw.close(); await up.close(); });
   afterEach(() => { up.mode = 'normal'; });

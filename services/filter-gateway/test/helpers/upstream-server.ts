@@ -7,7 +7,8 @@ const { Packet } = dns2;
 export type UpstreamMode = 'normal' | 'silent' | 'slow' | 'truncate' | 'refuse-udp';
 
 export interface Zone {
-  [lowerName: string]: { a?: string[]; aaaa?: string[]; ttl?: number; txtCount?: number };
+  /** `cname`: answered as a CNAME to that name, followed by the target's own A/AAAA records. */
+  [lowerName: string]: { a?: string[]; aaaa?: string[]; ttl?: number; txtCount?: number; cname?: string };
 }
 
 /**
@@ -102,8 +103,17 @@ export class TestUpstream {
       return res.toBuffer();
     }
     const ttl = z.ttl ?? 300;
-    if (q.type === Packet.TYPE.A) for (const a of z.a ?? []) res.answers.push({ name: q.name, type: 1, class: 1, ttl, address: a } as never);
-    if (q.type === Packet.TYPE.AAAA) for (const a of z.aaaa ?? []) res.answers.push({ name: q.name, type: 28, class: 1, ttl, address: a } as never);
+    let owner = q.name;
+    let at = z;
+    for (let hops = 0; at.cname && hops < 8; hops++) {
+      res.answers.push({ name: owner, type: 5, class: 1, ttl, domain: at.cname } as never);
+      owner = at.cname;
+      const next = this.zone[at.cname.toLowerCase()];
+      if (!next) break;
+      at = next;
+    }
+    if (q.type === Packet.TYPE.A) for (const a of at.a ?? []) res.answers.push({ name: owner, type: 1, class: 1, ttl, address: a } as never);
+    if (q.type === Packet.TYPE.AAAA) for (const a of at.aaaa ?? []) res.answers.push({ name: owner, type: 28, class: 1, ttl, address: a } as never);
     if (q.type === Packet.TYPE.TXT) {
       for (let i = 0; i < (z.txtCount ?? 1); i++) res.answers.push({ name: q.name, type: 16, class: 1, ttl, data: `record ${i} ${'x'.repeat(100)}` } as never);
     }

@@ -68,5 +68,5 @@ export function materialise(res: UpstreamResult, q: Query, ageSeconds: number, k
       writeU32(out, o, ttl > ageSeconds ? ttl - ageSeconds : 0);
     }
   }
-  return { kind, chunks: [out] };
+  return { kind, chunks: [out], source: res };
 }

@@ -11,6 +11,7 @@ import { fitToTransportStage } from './stages/fit-to-transport.js';
 import { matchStage } from './stages/match.js';
 import { observeStage } from './stages/observe.js';
 import { parseStage } from './stages/parse.js';
+import { responsePolicyStage } from './stages/response-policy.js';
 import { upstreamStage } from './stages/upstream.js';
 import type { Answer, MaybePromise, Next, Query, Stage } from './types.js';
 
@@ -37,6 +38,7 @@ export function buildStages(d: PipelineDeps): Stage[] {
     fitToTransportStage(),
     parseStage(),
     matchStage(d.rules, d.responder, d.clock),
+    responsePolicyStage(d.rules, d.responder, d.clock),
     cacheStage(d.cache, d.clock),
     dedupStage(),
     upstreamStage(d.pool),

@@ -1,11 +1,13 @@
+import type { Matcher } from '@tizilim/shared';
+
 /**
  * The shapes every pipeline stage shares. A stage may answer synchronously (blocked, cached,
  * malformed) or with a promise (upstream); keeping those two apart lets the hot paths run
  * without a promise per query.
  */
 
-export type Transport = 'udp' | 'tcp' | 'doh' | 'internal';
-export const TRANSPORTS: readonly Transport[] = ['udp', 'tcp', 'doh', 'internal'];
+export type Transport = 'udp' | 'tcp' | 'doh' | 'internal' | 'dot';
+export const TRANSPORTS: readonly Transport[] = ['udp', 'tcp', 'doh', 'internal', 'dot'];
 
 /** Bounded set: it is a metric label. Never put a name here. */
 export type AnswerKind =
@@ -28,6 +30,12 @@ export interface UpstreamResult {
   ttlOffsets: Uint16Array;
   /** Seconds the whole answer may be kept; 0 = do not cache. */
   cacheTtl: number;
+  /**
+   * The matcher the response policy last checked this answer against, and what it found
+   * (a rule handle or NO_MATCH): a cached answer is walked again only after the rules changed.
+   */
+  checkedBy: Matcher | null;
+  checkedHandle: number;
 }
 
 export interface Answer {
@@ -39,6 +47,8 @@ export interface Answer {
   chunks: Uint8Array[] | null;
   /** Only on the answer of the query that actually went upstream, for the cache to keep. */
   fresh?: UpstreamResult;
+  /** The upstream answer this one was made from (forwarded, cached), for the response policy. */
+  source?: UpstreamResult;
 }
 
 export type MaybePromise<T> = T | Promise<T>;

@@ -65,7 +65,7 @@ export class UpstreamPool {
           });
         }
         this.#preferred = idx;
-        return { wire, ttlOffsets: scanned!.ttlOffsets, cacheTtl: scanned!.cacheTtl };
+        return { wire, ttlOffsets: scanned!.ttlOffsets, cacheTtl: scanned!.cacheTtl, checkedBy: null, checkedHandle: -1 };
       } catch (err) {
         this.opts.onError?.(up, err instanceof UpstreamTimeout ? 'timeout' : 'error');
       }

@@ -14,6 +14,7 @@ export const RCODE_REFUSED = 5;
 export const EXT_RCODE_BADVERS_HIGH = 1;
 
 export const TYPE_A = 1;
+export const TYPE_CNAME = 5;
 export const TYPE_SOA = 6;
 export const TYPE_AAAA = 28;
 export const TYPE_OPT = 41;
