@@ -209,9 +209,10 @@ describe('URL rule (https://rk-url.kz/banned): only where the path is seen', () 
 });
 
 describe('IP rule (198.51.100.9): the address, and names that lead to it', () => {
-  // The gateway's response policy for addresses in answers is the dnsenforce branch's work;
-  // the lead enables these after the merge.
-  it.todo('DNS: a name whose answer is 198.51.100.9 is blocked (NXDOMAIN), one at 198.51.100.10 resolves');
+  it('DNS: a name whose answer is 198.51.100.9 is blocked (NXDOMAIN), one at 198.51.100.10 resolves', async () => {
+    expect(await dig(ports.dns, ROWS.ip.name)).toBe('NXDOMAIN');
+    expect(await dig(ports.dns, ROWS.ip.allowedName)).toBe('NOERROR');
+  });
   it('TLS/SNI: a name resolving to the address is denied', async () => {
     expect(await tlsThroughSni(ROWS.ip.name)).toBe('denied');
     expect(await tlsThroughSni(ROWS.ip.allowedName)).toBe('passed');
@@ -232,7 +233,10 @@ describe('IP rule (198.51.100.9): the address, and names that lead to it', () =>
 });
 
 describe('CIDR rule (203.0.113.0/24): every address inside it', () => {
-  it.todo('DNS: a name whose answer is inside 203.0.113.0/24 is blocked (NXDOMAIN), one outside resolves');
+  it('DNS: a name whose answer is inside 203.0.113.0/24 is blocked (NXDOMAIN), one outside resolves', async () => {
+    expect(await dig(ports.dns, ROWS.cidr.name)).toBe('NXDOMAIN');
+    expect(await dig(ports.dns, ROWS.cidr.allowedName)).toBe('NOERROR');
+  });
   it('TLS/SNI: a name resolving inside the prefix is denied', async () => {
     expect(await tlsThroughSni(ROWS.cidr.name)).toBe('denied');
     expect(await tlsThroughSni(ROWS.cidr.allowedName)).toBe('passed');

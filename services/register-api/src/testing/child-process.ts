@@ -24,10 +24,17 @@ export interface ChildService {
 }
 
 /** Runs one of our TypeScript entry points as a real process, as `npm start` would. */
+/**
+ * Gateway listeners a test did not name get an ephemeral port (or none), so test files running
+ * side by side never collide on a default port (DoT 8853, QUIC 8443, RPZ 5354).
+ */
+const GATEWAY_PORT_DEFAULTS: Record<string, string> = { DOT_PORT: '0', QUIC_PORT: '0', RPZ_XFR_PORT: 'off' };
+
 export function startChild(entry: string, env: Record<string, string>): ChildService {
+  const defaults = entry.includes('filter-gateway') ? GATEWAY_PORT_DEFAULTS : {};
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', ...defaults, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
