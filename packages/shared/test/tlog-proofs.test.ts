@@ -85,6 +85,8 @@ describe('tile paths (C2SP tlog-tiles)', () => {
     expect(tilePath({ level: 0, index: 1234067, width: 256 })).toBe('tile/0/x001/x234/067');
     expect(tilePath({ level: 'entries', index: 5, width: 7 })).toBe('tile/entries/005.p/7');
     expect(parseTilePath('1/x001/234.p/200')).toEqual({ level: 1, index: 1234, width: 200 });
+    expect(parseTilePath('0/000')).toEqual({ level: 0, index: 0, width: 256 });
+    expect(parseTilePath('entries/x001/x234/067')).toEqual({ level: 'entries', index: 1234067, width: 256 });
   });
 
   it('refuses non-canonical spellings (fuzzed)', () => {
@@ -93,11 +95,22 @@ describe('tile paths (C2SP tlog-tiles)', () => {
     }
     const random = seededRandom(12);
     const alphabet = '0123456789x/.pentris';
-    for (let i = 0; i < 5000; i++) {
+    let parsedCount = 0;
+    for (let i = 0; i < 20000; i++) {
       const text = Array.from({ length: Math.floor(random() * 20) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
       const parsed = parseTilePath(text);
-      if (parsed) expect(tilePath(parsed)).toBe(`tile/${text}`);
+      if (parsed) {
+        parsedCount++;
+        expect(tilePath(parsed)).toBe(`tile/${text}`);
+      }
     }
+    // Canonical paths are rare among random strings; generate them too.
+    for (let i = 0; i < 2000; i++) {
+      const tile = { level: random() < 0.2 ? ('entries' as const) : Math.floor(random() * 6), index: Math.floor(random() * 10 ** Math.floor(random() * 12)), width: random() < 0.5 ? 256 : 1 + Math.floor(random() * 255) };
+      expect(parseTilePath(tilePath(tile).slice(5))).toEqual(tile);
+      parsedCount++;
+    }
+    expect(parsedCount).toBeGreaterThan(2000);
   });
 
   it('knows how wide a tile is at a tree size', () => {

@@ -53,7 +53,8 @@ export function parseTilePath(path: string): TileCoordinates | null {
   if (groups.length > 4) return null;
   let index = 0;
   for (const g of [...groups, m[3]!]) index = index * 1000 + Number(g);
+  // A partial tile is narrower than a full one; `.p/256` would be a second name for a full tile.
   const width = m[4] === undefined ? TILE_WIDTH : Number(m[4]);
-  if (width >= TILE_WIDTH) return null;
+  if (m[4] !== undefined && width >= TILE_WIDTH) return null;
   return { level, index, width };
 }
