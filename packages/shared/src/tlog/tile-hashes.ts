@@ -36,3 +36,16 @@ export function splitTileHashes(data: Uint8Array, width: number): Uint8Array[] |
   for (let i = 0; i < width; i++) out.push(data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
   return out;
 }
+
+/**
+ * Where a stored node's hash comes from when reading tiles (C2SP tlog-tiles): node (h, i) with
+ * h = 8·L + r is the root of 2^r consecutive hashes of the level-L tile, starting at offset
+ * (i·2^r mod 256). `width` is how wide that tile is in the tree of `treeSize` leaves.
+ */
+export function tileForNode(height: number, index: number, treeSize: number): { tile: TileCoordinates; offset: number; count: number } {
+  const level = Math.floor(height / TILE_HEIGHT);
+  const count = 2 ** (height - level * TILE_HEIGHT);
+  const first = index * count;
+  const tileIndex = Math.floor(first / TILE_WIDTH);
+  return { tile: { level, index: tileIndex, width: tileWidthAt(level, tileIndex, treeSize) }, offset: first - tileIndex * TILE_WIDTH, count };
+}
