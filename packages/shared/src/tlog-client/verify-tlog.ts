@@ -128,7 +128,7 @@ async function checkRightEdge(http: TlogHttp, cp: Checkpoint): Promise<string | 
     const path = tilePath(where.tile);
     let hashes = tiles.get(path);
     if (!hashes) {
-      const data = await http.bytes(path);
+      const data = await http.bytes(`tlog/${path}`);
       const split = data && splitTileHashes(data, where.tile.width);
       if (!split) return `tile ${path} is ${data ? `${data.length} bytes, not ${where.tile.width * HASH_SIZE}` : 'missing (404)'}`;
       hashes = split;
@@ -162,7 +162,7 @@ async function checkWholeTree(http: TlogHttp, cp: Checkpoint, progress?: (line: 
   for (let n = 0; n * TILE_WIDTH < cp.size; n++) {
     const tile: TileCoordinates = { level: 'entries', index: n, width: tileWidthAt('entries', n, cp.size) };
     const path = tilePath(tile);
-    const data = await http.bytes(path);
+    const data = await http.bytes(`tlog/${path}`);
     if (!data) return { error: `entry bundle ${path} is missing (404)` };
     let entries: Uint8Array[];
     try {
@@ -183,7 +183,7 @@ async function checkWholeTree(http: TlogHttp, cp: Checkpoint, progress?: (line: 
       for (let t = 0; t * TILE_WIDTH < level.length; t++) {
         const tile: TileCoordinates = { level: l, index: t, width: Math.min(TILE_WIDTH, level.length - t * TILE_WIDTH) };
         const path = tilePath(tile);
-        const data = await http.bytes(path);
+        const data = await http.bytes(`tlog/${path}`);
         const expected = Buffer.concat(level.slice(t * TILE_WIDTH, t * TILE_WIDTH + tile.width));
         if (!data || !data.equals(expected)) return { error: `hash tile ${path} ${data ? 'does not match the hashes of the entries' : 'is missing (404)'}: tampered` };
       }
