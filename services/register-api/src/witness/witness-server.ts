@@ -32,7 +32,8 @@ export function witnessMetrics(): WitnessMetrics {
  * cut off; nothing a client sends can crash it.
  */
 export function createWitnessServer(core: WitnessCore, verifierKey: string, metrics: WitnessMetrics, logger: Logger): Server {
-  const server = createServer((req, res) => {
+  // Node checks these timeouts only every connectionsCheckingInterval (30 s by default).
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 }, (req, res) => {
     const send = (status: number, contentType: string, body: string) => {
       metrics.requests.inc({ status: String(status) });
       res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
@@ -72,9 +73,6 @@ export function createWitnessServer(core: WitnessCore, verifierKey: string, metr
     });
     req.on('error', () => undefined);
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 50;
   return server;
 }
