@@ -63,6 +63,8 @@ export interface AppOptions {
   witnessKeys?: string | undefined;
   /** Bytes of full tiles each process keeps in memory (TLOG_TILE_CACHE_MB). */
   tileCacheBytes?: number;
+  /** Bytes of stored tree nodes each process keeps for proofs (TLOG_PROOF_CACHE_MB). */
+  proofCacheBytes?: number;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -105,6 +107,7 @@ export async function buildApp(options: AppOptions) {
     parseWitnessConfig(options.witnessUrls, options.witnessKeys),
     app.log,
     app.metrics,
+    options.proofCacheBytes,
   );
   app.decorate('tlog', tlog);
   await app.register(checkpointRoutes, { signingKey, tlog });

@@ -23,6 +23,7 @@ const envSchema = z.object({
   LOG_WITNESS_KEYS: z.string().optional(),
   TLOG_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
   TLOG_TILE_CACHE_MB: z.coerce.number().int().min(0).default(64),
+  TLOG_PROOF_CACHE_MB: z.coerce.number().int().min(0).default(64),
   FEED_SNAPSHOT_WARM: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 

@@ -40,6 +40,7 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       witnessUrls: config.LOG_WITNESS_URLS,
       witnessKeys: config.LOG_WITNESS_KEYS,
       tileCacheBytes: config.TLOG_TILE_CACHE_MB * 1024 * 1024,
+      proofCacheBytes: config.TLOG_PROOF_CACHE_MB * 1024 * 1024,
     });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const orderScheduler = new OrderScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });

@@ -6,6 +6,8 @@ import { canonicalJson } from '@tizilim/shared/public-log/index';
 import { startTestRegister, type TestRegister } from '../src/testing/test-register.js';
 import { apiClient } from '../src/testing/http.js';
 import { enforce } from '../src/testing/register-fixtures.js';
+import { consistencyProof, inclusionProof } from '../src/repositories/tlog-repository.js';
+import { TlogNodeCache } from '../src/repositories/tlog-node-cache.js';
 
 function mth(leaves: Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return emptyTreeHash();
@@ -146,5 +148,21 @@ describe('the public log as a transparency log', () => {
     expect(kept.map((r) => Number(r.tree_size))).toEqual([300, 302]);
     await expect(reg.database.db.deleteFrom('tlog_nodes').where('level', '=', 0).where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
     await expect(reg.database.db.updateTable('tlog_checkpoints').set({ note: 'x' }).execute()).rejects.toThrow(/append-only/);
+  });
+
+  it('proofs from a process\'s node cache (cold, warm, evicting) equal proofs read from the database', async () => {
+    const db = reg.database.db;
+    for (const cache of [new TlogNodeCache(64 * 1024 * 1024), new TlogNodeCache(20_000)]) {
+      for (const pass of [1, 2]) {
+        for (const size of [1, 255, 256, 257, 300, 302]) {
+          for (const seq of [1, 2, 100, 256, 257, size]) {
+            if (seq > size) continue;
+            const want = await inclusionProof(db, seq, size);
+            expect(await inclusionProof(db, seq, size, { cache }), `seq ${seq} size ${size} pass ${pass}`).toEqual(want);
+          }
+          expect(await consistencyProof(db, 100, size >= 100 ? size : 100, { cache })).toEqual(await consistencyProof(db, 100, size >= 100 ? size : 100));
+        }
+      }
+    }
   });
 });

@@ -4,6 +4,11 @@ import { Counter, type Registry } from 'prom-client';
 import type { DB } from '../db/schema.js';
 import { signTreeHead, tlogVerifierKey, type SignedTreeHead, type TlogIdentity } from './tlog-checkpoints.js';
 import { requestCosignature, type WitnessConfig } from './witness-cosigning.js';
+import { TlogNodeCache } from '../repositories/tlog-node-cache.js';
+import { latestCheckpointSize } from '../repositories/tlog-repository.js';
+
+/** How long a process trusts its copy of the latest signed size (other processes may sign). */
+const LATEST_SIZE_TTL_MS = 1000;
 
 /**
  * The register as a transparency log: signs tree heads and gathers witness cosignatures.
@@ -12,6 +17,9 @@ import { requestCosignature, type WitnessConfig } from './witness-cosigning.js';
  */
 export class TlogService {
   readonly verifierKey: string;
+  /** Stored nodes this process has read, for proofs without database round trips. */
+  readonly nodeCache: TlogNodeCache;
+  #latest: { at: number; size: Promise<number | undefined> } | undefined;
   readonly #signed: Counter;
   readonly #cosign: Counter;
 
@@ -21,8 +29,10 @@ export class TlogService {
     private readonly witnesses: readonly WitnessConfig[],
     private readonly logger: Logger,
     metrics: Registry,
+    proofCacheBytes = 64 * 1024 * 1024,
   ) {
     this.verifierKey = tlogVerifierKey(identity);
+    this.nodeCache = new TlogNodeCache(proofCacheBytes);
     this.#signed = new Counter({ name: 'tlog_checkpoints_signed_total', help: 'Transparency-log checkpoints this process signed', registers: [metrics] });
     this.#cosign = new Counter({
       name: 'tlog_witness_requests_total',
@@ -32,8 +42,20 @@ export class TlogService {
     });
   }
 
+  /** The latest signed tree size, re-read at most once a second. */
+  latestSize(): Promise<number | undefined> {
+    const now = Date.now();
+    if (!this.#latest || now - this.#latest.at > LATEST_SIZE_TTL_MS) {
+      const size = latestCheckpointSize(this.db);
+      this.#latest = { at: now, size };
+      size.catch(() => (this.#latest = undefined));
+    }
+    return this.#latest.size;
+  }
+
   async signAndWitness(): Promise<SignedTreeHead> {
     const head = await signTreeHead(this.db, this.identity);
+    this.#latest = undefined;
     if (!head.isNew) return head;
     this.#signed.inc();
     this.logger.info({ treeSize: head.treeSize, root: head.rootHash.toString('base64') }, 'tlog checkpoint signed');

@@ -5,6 +5,7 @@ import {
 } from '@tizilim/shared/tlog/index';
 import type { DB } from '../db/schema.js';
 import { RegisterError, fieldError } from '../errors/error-catalogue.js';
+import type { TlogNodeCache } from './tlog-node-cache.js';
 
 /**
  * Reads of the Merkle tree that migration 0010's trigger keeps in `tlog_nodes`. Nodes are
@@ -19,9 +20,17 @@ export async function tlogTreeSize(db: Db): Promise<number> {
   return Number(head.seq);
 }
 
-/** Fetches the stored nodes a computation needs (one query), then runs it with them. */
-export async function withStoredNodes<T>(db: Db, compute: (read: NodeReader) => T): Promise<T> {
+/** Where proofs get nodes from: the database, or a process's cache of them. */
+export interface ProofSources {
+  cache?: TlogNodeCache | undefined;
+  /** The latest signed tree size, when the caller keeps it (see TlogService). */
+  latestCheckpointSize?: (() => Promise<number | undefined>) | undefined;
+}
+
+/** Fetches the stored nodes a computation needs (one query at most), then runs it with them. */
+export async function withStoredNodes<T>(db: Db, compute: (read: NodeReader) => T, cache?: { cache: TlogNodeCache; treeSize: number }): Promise<T> {
   const ids = nodesNeeded(compute);
+  if (cache) return compute(readerOf(await cache.cache.read(db, ids, cache.treeSize)));
   const nodes = new Map<string, Uint8Array>();
   if (ids.length > 0) {
     const { rows } = await sql<{ level: number; idx: number; hash: Buffer }>`
@@ -52,17 +61,25 @@ export interface InclusionProof {
  * explorer's entry page calls. Throws RegisterError for seq 0, a seq beyond the tree, or a
  * tree larger than the log (RegisterError: 400 VALIDATION or 404 NOT_FOUND).
  */
-export async function inclusionProof(db: Db, seq: number, treeSize?: number): Promise<InclusionProof> {
+export async function inclusionProof(db: Db, seq: number, treeSize?: number, sources: ProofSources = {}): Promise<InclusionProof> {
   if (!Number.isSafeInteger(seq) || seq < 1) throw fieldError('seq', `must be a whole number ≥ 1, got ${seq}`);
-  const size = treeSize ?? (await latestCheckpointSize(db));
+  const latest = await (sources.latestCheckpointSize ?? (() => latestCheckpointSize(db)))();
+  const size = treeSize ?? latest;
   if (size === undefined) throw notFoundTlog('no checkpoint has been signed yet');
-  const current = await tlogTreeSize(db);
-  if (size > current) throw notFoundTlog(`treeSize ${size} is beyond the log (${current} entries)`);
+  // A signed size is never beyond the log, so only larger sizes need a look at the head.
+  if (latest === undefined || size > latest) {
+    const current = await tlogTreeSize(db);
+    if (size > current) throw notFoundTlog(`treeSize ${size} is beyond the log (${current} entries)`);
+  }
   if (seq > size) {
     if (treeSize === undefined) throw notFoundTlog(`entry ${seq} is not in the latest checkpoint (tree size ${size})`);
     throw fieldError('seq', `entry ${seq} is not in the tree of size ${size}`);
   }
-  const { root, path } = await withStoredNodes(db, (read) => ({ root: treeRoot(read, size), path: inclusionPath(read, seq - 1, size) }));
+  const { root, path } = await withStoredNodes(
+    db,
+    (read) => ({ root: treeRoot(read, size), path: inclusionPath(read, seq - 1, size) }),
+    sources.cache ? { cache: sources.cache, treeSize: size } : undefined,
+  );
   return { seq, leafIndex: seq - 1, treeSize: size, rootHash: b64(root), hashes: path.map(b64) };
 }
 
@@ -73,15 +90,15 @@ export interface ConsistencyProof {
 }
 
 /** The consistency proof (RFC 9162 §2.1.4) from the tree of `from` leaves to the tree of `to`. */
-export async function consistencyProof(db: Db, from: number, to: number): Promise<ConsistencyProof> {
+export async function consistencyProof(db: Db, from: number, to: number, sources: ProofSources = {}): Promise<ConsistencyProof> {
   if (from > to) throw fieldError('from', `must not exceed to (${from} > ${to})`);
   const current = await tlogTreeSize(db);
   if (to > current) throw notFoundTlog(`to ${to} is beyond the log (${current} entries)`);
-  const path = await withStoredNodes(db, (read) => consistencyPath(read, from, to));
+  const path = await withStoredNodes(db, (read) => consistencyPath(read, from, to), sources.cache ? { cache: sources.cache, treeSize: to } : undefined);
   return { from, to, hashes: path.map(b64) };
 }
 
-async function latestCheckpointSize(db: Db): Promise<number | undefined> {
+export async function latestCheckpointSize(db: Db): Promise<number | undefined> {
   const row = await db.selectFrom('tlog_checkpoints').select('tree_size').orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
   return row === undefined ? undefined : Number(row.tree_size);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notFound } from '../../errors/error-catalogue.js';
 import { latestCheckpoint } from '../../domain/log-checkpoints.js';
@@ -80,15 +81,15 @@ export const publicLogRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const row = await app.db.selectFrom('public_log').select(['seq', 'body', 'prev_hash', 'hash']).where('seq', '=', request.params.seq).executeTakeFirst();
     if (!row) throw notFound(`log entry ${request.params.seq}`);
-    return { ...rowToPublicEntry(row), inclusion: await entryInclusionProof(app.db, request.params.seq) };
+    return { ...rowToPublicEntry(row), inclusion: await entryInclusionProof(app, request.params.seq) };
   });
 
 };
 
 /** The entry's proof against the latest checkpoint; null while no checkpoint covers it yet. */
-async function entryInclusionProof(db: Parameters<typeof inclusionProof>[0], seq: number) {
+async function entryInclusionProof(app: FastifyInstance, seq: number) {
   try {
-    const { treeSize, leafIndex, hashes } = await inclusionProof(db, seq);
+    const { treeSize, leafIndex, hashes } = await inclusionProof(app.db, seq, undefined, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() });
     return { treeSize, leafIndex, hashes };
   } catch (err) {
     if (err instanceof RegisterError && err.kind === 'NOT_FOUND') return null;

@@ -16,7 +16,7 @@ export const tlogProofRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({ from: treeSize, to: treeSize }),
       response: { 200: z.object({ from: z.number(), to: z.number(), hashes: base64Hashes }).meta({ id: 'ConsistencyProof' }), ...errorResponses(400, 404, 429) },
     },
-  }, async (request) => consistencyProof(app.db, request.query.from, request.query.to));
+  }, async (request) => consistencyProof(app.db, request.query.from, request.query.to, { cache: app.tlog.nodeCache }));
 
   app.get('/public/v1/log/:seq/inclusion', {
     schema: {
@@ -30,5 +30,5 @@ export const tlogProofRoutes: FastifyPluginAsyncZod = async (app) => {
         ...errorResponses(400, 404, 429),
       },
     },
-  }, async (request) => inclusionProof(app.db, request.params.seq, request.query.treeSize));
+  }, async (request) => inclusionProof(app.db, request.params.seq, request.query.treeSize, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() }));
 };
