@@ -165,4 +165,12 @@ describe('the public log as a transparency log', () => {
       }
     }
   });
+
+  it('describes every transparency-log route in the OpenAPI document', async () => {
+    const doc = (await api('GET', '/openapi.json')).body;
+    for (const path of ['/tlog/checkpoint', '/tlog/key', '/tlog/tile/{*}', '/tlog/verify-log.mjs', '/public/v1/log/{seq}/inclusion', '/public/v1/log/consistency']) {
+      expect(doc.paths[path], `${path} in ${Object.keys(doc.paths).filter((p: string) => p.includes('tlog')).join(' ')}`).toBeDefined();
+    }
+    expect(doc.paths['/public/v1/log/{seq}/inclusion'].get.summary).toMatch(/Inclusion proof/);
+  });
 });
