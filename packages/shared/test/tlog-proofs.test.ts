@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   consistencyPath, cosignatureVerifier, decodeEntryBundle, ed25519Cosigner, ed25519NoteSigner, ed25519NoteVerifier,
   ed25519VerifierKey, emptyTreeHash, encodeEntryBundle, formatAddCheckpoint, formatCheckpoint, inclusionPath, leafHash,
-  nodeHash, nodesNeeded, openNote, parseAddCheckpoint, parseCheckpoint, parseTilePath, readerOf, signNote, tilePath,
+  nodeHash, nodesNeeded, openNote, parseAddCheckpoint, parseVerifierKey, NoteError, parseCheckpoint, parseTilePath, readerOf, signNote, tilePath,
   tileWidthAt, treeRoot, verifyConsistency, verifyInclusion, type NodeReader,
 } from '../src/tlog/index.js';
 import { seededRandom } from '../src/seeded-random.js';
@@ -173,5 +173,47 @@ describe('signed notes, checkpoints and cosignatures', () => {
     expect(parsed.checkpoint).toBe(note);
     expect(() => parseAddCheckpoint('old 01\n\nx')).toThrow(/old/);
     expect(() => parseAddCheckpoint('old 1\nnothash\n\nx')).toThrow(/proof line 1/);
+  });
+});
+
+describe('parsers under fuzzing (seeded)', () => {
+  it('notes, checkpoints, keys, bundles and witness bodies: a verdict or a typed error, never a crash', () => {
+    const logKey = generateKeyPairSync('ed25519').privateKey;
+    const origin = 'fuzz.example/tlog';
+    const text = formatCheckpoint({ origin, size: 9, root: leaves[0]! });
+    const note = Buffer.from(signNote(text, [ed25519NoteSigner(origin, logKey)]));
+    const verifier = ed25519NoteVerifier(ed25519VerifierKey(origin, logKey))!;
+    const keyText = Buffer.from(ed25519VerifierKey(origin, logKey));
+    const bundle = encodeEntryBundle([Buffer.from('{"a":1}'), Buffer.from('{"b":2}')]);
+    const random = seededRandom(777);
+    const mutate = (b: Buffer) => {
+      const out = Buffer.from(random() < 0.3 ? b.subarray(0, Math.floor(random() * b.length)) : b);
+      for (let k = 0; k < 1 + Math.floor(random() * 3); k++) if (out.length) out[Math.floor(random() * out.length)] = Math.floor(random() * 256);
+      return out;
+    };
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const n = mutate(note).toString('utf8');
+      try {
+        const opened = openNote(n, [verifier]);
+        accepted++;
+        parseCheckpoint(opened.text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(NoteError);
+      }
+      expect(() => parseCheckpoint(mutate(Buffer.from(text)).toString('utf8'))).not.toThrow();
+      expect(() => parseVerifierKey(mutate(keyText).toString('utf8'))).not.toThrow();
+      try {
+        decodeEntryBundle(mutate(bundle));
+      } catch (error) {
+        expect((error as Error).message).toMatch(/truncated/);
+      }
+      try {
+        parseAddCheckpoint(mutate(Buffer.from(`old 3\n${leaves[0]!.toString('base64')}\n\n`)).toString('utf8'));
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+      }
+    }
+    expect(accepted).toBeLessThan(3000); // mutations were mostly caught
   });
 });
