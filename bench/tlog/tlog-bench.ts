@@ -141,7 +141,9 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('tiles')) {
       const full0 = Math.floor(n / TILE_WIDTH);
-      rows['tile0'] = await load('full level-0 hash tiles (8 KiB)', inst, Array.from({ length: full0 }, (_, i) => `/tlog/${tilePath({ level: 0, index: i, width: 256 })}`));
+      const level0 = Array.from({ length: full0 }, (_, i) => `/tlog/${tilePath({ level: 0, index: i, width: 256 })}`);
+      rows['tile0-cold'] = await load('full level-0 hash tiles (8 KiB), cold', inst, level0);
+      rows['tile0'] = await load('full level-0 hash tiles (8 KiB), warm', inst, level0);
       rows['tile1'] = await load('full level-1 hash tiles', inst, Array.from({ length: Math.max(1, Math.floor(n / 65536)) }, (_, i) => `/tlog/${tilePath({ level: 1, index: i, width: 256 })}`));
       rows['bundle'] = await load('full entry bundles', inst, Array.from({ length: Math.min(full0, 2000) }, (_, i) => `/tlog/${tilePath({ level: 'entries', index: i, width: 256 })}`), 8);
     }

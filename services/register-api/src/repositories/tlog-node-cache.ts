@@ -54,15 +54,26 @@ export class TlogNodeCache {
     }
     if (missingNodes.length === 0 && missingTiles.size === 0) return out;
 
-    const tiles = [...missingTiles];
+    // Each tile is 8 index ranges (heights 0–7); LATERAL keeps every range an index scan of
+    // (level, idx) (OFFSET 0 keeps the planner from flattening it into a hash join over a scan of
+    // the whole table, which it chose at 1M entries: 1.4 s instead of 4 ms).
+    const ranges = { tile: [] as number[], level: [] as number[], lo: [] as number[], hi: [] as number[] };
+    for (const tile of missingTiles) {
+      for (let h = 0; h < TILE_HEIGHT; h++) {
+        ranges.tile.push(tile);
+        ranges.level.push(h);
+        ranges.lo.push(firstAt(tile, h));
+        ranges.hi.push(firstAt(tile + 1, h));
+      }
+    }
     const { rows } = await sql<{ level: number; idx: number; hash: Buffer; tile: number | null }>`
-      SELECT n.level, n.idx, n.hash, NULL::bigint AS tile FROM tlog_nodes n
-      JOIN unnest(${missingNodes.map((i) => i.level)}::int[], ${missingNodes.map((i) => i.index)}::bigint[]) AS w(level, idx)
-        ON n.level = w.level AND n.idx = w.idx
+      SELECT w.level, w.idx, x.hash, NULL::bigint AS tile
+      FROM unnest(${missingNodes.map((i) => i.level)}::int[], ${missingNodes.map((i) => i.index)}::bigint[]) AS w(level, idx),
+      LATERAL (SELECT n.hash FROM tlog_nodes n WHERE n.level = w.level AND n.idx = w.idx OFFSET 0) x
       UNION ALL
-      SELECT n.level, n.idx, n.hash, t.tile FROM unnest(${tiles}::bigint[]) AS t(tile)
-      JOIN tlog_nodes n ON n.level < ${TILE_HEIGHT}
-        AND n.idx >= (t.tile * ${TILE_WIDTH}) >> n.level AND n.idx < ((t.tile + 1) * ${TILE_WIDTH}) >> n.level`.execute(db);
+      SELECT r.level, x.idx, x.hash, r.tile
+      FROM unnest(${ranges.tile}::bigint[], ${ranges.level}::int[], ${ranges.lo}::bigint[], ${ranges.hi}::bigint[]) AS r(tile, level, lo, hi),
+      LATERAL (SELECT n.idx, n.hash FROM tlog_nodes n WHERE n.level = r.level AND n.idx >= r.lo AND n.idx < r.hi OFFSET 0) x`.execute(db);
     const filled = new Map<number, Buffer>();
     for (const r of rows) {
       const idx = Number(r.idx);

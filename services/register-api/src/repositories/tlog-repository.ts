@@ -34,9 +34,9 @@ export async function withStoredNodes<T>(db: Db, compute: (read: NodeReader) => 
   const nodes = new Map<string, Uint8Array>();
   if (ids.length > 0) {
     const { rows } = await sql<{ level: number; idx: number; hash: Buffer }>`
-      SELECT n.level, n.idx, n.hash FROM tlog_nodes n
-      JOIN unnest(${ids.map((i) => i.level)}::int[], ${ids.map((i) => i.index)}::bigint[]) AS w(level, idx)
-        ON n.level = w.level AND n.idx = w.idx`.execute(db);
+      SELECT w.level, w.idx, x.hash
+      FROM unnest(${ids.map((i) => i.level)}::int[], ${ids.map((i) => i.index)}::bigint[]) AS w(level, idx),
+      LATERAL (SELECT n.hash FROM tlog_nodes n WHERE n.level = w.level AND n.idx = w.idx OFFSET 0) x`.execute(db);
     for (const r of rows) nodes.set(nodeKey(r.level, Number(r.idx)), r.hash);
   }
   return compute(readerOf(nodes));
