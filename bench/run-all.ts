@@ -18,6 +18,7 @@
  *   rpz        node --expose-gc --import tsx bench/rpz/rpz-xfr-bench.ts           10 min
  *   ip-policy  tsx bench/dns/ip-policy-bench.ts (IP/CIDR rules, in one process)    3 min
  *   dot        tsx bench/dns/dot-bench.ts (gateway vs Unbound over DoT)             8 min
+ *   tlog       tsx bench/tlog/tlog-bench.ts (seeds 1M entries; proofs, tiles, witness) 25 min
  * Whole run: about 30–35 minutes on a 2-core machine (the register bench alone ~10 min, most
  * of it the 1M-row seed; the DNS bench ~13 min); at most the sum of the bounds, 50 minutes. Arguments after `--` that start with `--`
  * are not passed on; set each benchmark's own environment variables instead (e.g.
@@ -43,6 +44,7 @@ const BENCHES: Bench[] = [
   { name: 'rpz', file: 'rpz/rpz-xfr-bench.ts', nodeArgs: ['--expose-gc'], args: [], boundMinutes: 10, what: 'RPZ primary: AXFR of 1M rules, IXFR of one change, approve → enforced in BIND, Unbound, PowerDNS' },
   { name: 'ip-policy', file: 'dns/ip-policy-bench.ts', nodeArgs: [], args: [], boundMinutes: 3, what: 'matcher and pipeline with and without 10 % IP/CIDR rules, one process' },
   { name: 'dot', file: 'dns/dot-bench.ts', nodeArgs: [], args: [], boundMinutes: 8, what: 'DoT: gateway vs Unbound-DoT under dnsperf -m dot, 100k rules + 10 % IP/CIDR' },
+  { name: 'tlog', file: 'tlog/tlog-bench.ts', nodeArgs: [], args: [], boundMinutes: 25, what: 'transparency log with 1M entries: inclusion proofs, tiles, checkpoint, witness catching a rollback' },
 ];
 
 interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }

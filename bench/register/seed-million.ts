@@ -8,7 +8,9 @@
  *   ~1000 days (every 50th a suspension until a date a year ahead) → decision_resources →
  *   N public_log entries with a valid SHA-256 chain (built in Node with the shared
  *   canonicalJson/entryHash, in seq order) → N open enforcement_periods carrying add_seq →
- *   public_log_head → audit_log rows for each draft and approval.
+ *   public_log_head → audit_log rows for each draft and approval. The transparency log's Merkle
+ *   tree (tlog_nodes) is built as the entries go in, by migration 0010's trigger on public_log,
+ *   exactly as for the register's own writes; afterwards its leaf count is checked.
  *
  * Rows go in as multi-row `INSERT … SELECT … FROM json_populate_recordset(NULL::table, $1)`
  * batches of 5000 inside one transaction (no COPY: pg-copy-streams is not installed; a JSON
@@ -318,9 +320,12 @@ export async function seedRegister(opts: SeedOptions): Promise<SeedReport> {
       if (!result.ok) throw new Error(`seeded chain does not verify at ${result.firstBadSeq}: ${result.reason}`);
       if (result.head.hash !== head.hash) throw new Error('verified head differs from public_log_head');
     }
+    const leaves = await pool.query<{ n: string }>('SELECT count(*) AS n FROM tlog_nodes WHERE level = 0');
+    if (Number(leaves.rows[0]!.n) !== head.seq) throw new Error(`the Merkle tree has ${leaves.rows[0]!.n} leaves for ${head.seq} entries`);
+    log(`seed: Merkle tree has ${head.seq} leaves`);
     const sizes = await pool.query<{ t: string; s: string }>(
       `SELECT c.relname AS t, pg_size_pretty(pg_total_relation_size(c.oid)) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname IN ('resources','decisions','decision_resources','public_log','enforcement_periods','audit_log')`);
+       WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname IN ('resources','decisions','decision_resources','public_log','enforcement_periods','audit_log','tlog_nodes')`);
     const total = performance.now();
     return {
       rules: generated.rules.length, byKind: generated.byKind, refused: generated.refused, decisions: decisionsCount, legalBases: LEGAL_BASES.length, head,

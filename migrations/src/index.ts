@@ -6,6 +6,7 @@ import * as feedLinks from './migrations/0004-feed-links.js';
 import * as reversedHostIndex from './migrations/0005-reversed-host-index.js';
 import * as spansByDecisionIndex from './migrations/0006-spans-by-decision-index.js';
 import * as exceptionSpans from './migrations/0030-exception-spans.js';
+import * as tlogTree from './migrations/0010-tlog-tree.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0005-reversed-host-index': reversedHostIndex,
   '0006-spans-by-decision-index': spansByDecisionIndex,
   '0030-exception-spans': exceptionSpans,
+  '0010-tlog-tree': tlogTree,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

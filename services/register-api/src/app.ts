@@ -28,11 +28,16 @@ import { ActiveRules } from './domain/active-rules.js';
 import { registerCheckCopyMetrics } from './plugins/check-copy-metrics.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
+import { TlogService } from './domain/tlog-service.js';
+import { defaultTlogOrigin } from './domain/tlog-checkpoints.js';
+import { parseWitnessConfig } from './domain/witness-cosigning.js';
+import { tlogApi } from './routes/tlog/tlog-plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     logSigningKey: KeyObject;
     activeRules: ActiveRules;
+    tlog: TlogService;
   }
 }
 
@@ -51,6 +56,15 @@ export interface AppOptions {
   feedMaxChangesGap?: number;
   /** Write the feed's snapshot copy at start (FEED_SNAPSHOT_WARM); off unless asked. */
   warmSnapshot?: boolean;
+  /** TLOG_ORIGIN; host[:port] of publicBaseUrl + /tlog when absent. */
+  tlogOrigin?: string | undefined;
+  /** LOG_WITNESS_URLS / LOG_WITNESS_KEYS, comma-separated, paired by position. */
+  witnessUrls?: string | undefined;
+  witnessKeys?: string | undefined;
+  /** Bytes of full tiles each process keeps in memory (TLOG_TILE_CACHE_MB). */
+  tileCacheBytes?: number;
+  /** Bytes of stored tree nodes each process keeps for proofs (TLOG_PROOF_CACHE_MB). */
+  proofCacheBytes?: number;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -87,7 +101,17 @@ export async function buildApp(options: AppOptions) {
   const signingKey = await loadOrCreateSigningKey(options.db, options.signingKey);
   app.decorate('logSigningKey', signingKey);
   await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000, warmSnapshot: options.warmSnapshot ?? false });
-  await app.register(checkpointRoutes, { signingKey });
+  const tlog = new TlogService(
+    options.db,
+    { origin: options.tlogOrigin ?? defaultTlogOrigin(options.publicBaseUrl ?? 'http://127.0.0.1:8080'), key: signingKey },
+    parseWitnessConfig(options.witnessUrls, options.witnessKeys),
+    app.log,
+    app.metrics,
+    options.proofCacheBytes,
+  );
+  app.decorate('tlog', tlog);
+  await app.register(checkpointRoutes, { signingKey, tlog });
+  await app.register(tlogApi, { tlog, tileCacheBytes: options.tileCacheBytes ?? 64 * 1024 * 1024 });
   // Public checks of names no rule covers are answered from memory once this has loaded (in the background).
   const activeRules = new ActiveRules(options.db, watcher, app.log);
   app.decorate('activeRules', activeRules);

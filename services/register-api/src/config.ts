@@ -18,6 +18,12 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   PUBLIC_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   FEED_MAX_CHANGES_GAP: z.coerce.number().int().min(1).default(100_000),
+  TLOG_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be a note key name: no spaces, no +').optional(),
+  LOG_WITNESS_URLS: z.string().optional(),
+  LOG_WITNESS_KEYS: z.string().optional(),
+  TLOG_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
+  TLOG_TILE_CACHE_MB: z.coerce.number().int().min(0).default(64),
+  TLOG_PROOF_CACHE_MB: z.coerce.number().int().min(0).default(64),
   FEED_SNAPSHOT_WARM: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 

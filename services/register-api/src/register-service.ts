@@ -9,6 +9,7 @@ import { bootstrapAdmin } from './domain/bootstrap-admin.js';
 import { DecisionScheduler } from './scheduler/decision-scheduler.js';
 import { OrderScheduler } from './scheduler/order-scheduler.js';
 import { CheckpointScheduler } from './scheduler/checkpoint-scheduler.js';
+import { TlogCheckpointScheduler } from './scheduler/tlog-checkpoint-scheduler.js';
 
 export interface RunningRegister {
   url: string;
@@ -35,19 +36,27 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       publicRateLimitPerMinute: config.PUBLIC_RATE_LIMIT,
       feedMaxChangesGap: config.FEED_MAX_CHANGES_GAP,
       warmSnapshot: config.FEED_SNAPSHOT_WARM,
+      tlogOrigin: config.TLOG_ORIGIN,
+      witnessUrls: config.LOG_WITNESS_URLS,
+      witnessKeys: config.LOG_WITNESS_KEYS,
+      tileCacheBytes: config.TLOG_TILE_CACHE_MB * 1024 * 1024,
+      proofCacheBytes: config.TLOG_PROOF_CACHE_MB * 1024 * 1024,
     });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const orderScheduler = new OrderScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const checkpoints = new CheckpointScheduler({ db: database.db, key: app.logSigningKey, logger, intervalMs: config.CHECKPOINT_INTERVAL_MS });
+    const tlogCheckpoints = new TlogCheckpointScheduler({ tlog: app.tlog, logger, intervalMs: config.TLOG_CHECKPOINT_INTERVAL_MS });
     const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
     scheduler.start();
     orderScheduler.start();
     checkpoints.start();
+    tlogCheckpoints.start();
     return {
       url: address,
       database,
       async close() {
         await checkpoints.stop();
+        await tlogCheckpoints.stop();
         await scheduler.stop();
         await orderScheduler.stop();
         await app.close();

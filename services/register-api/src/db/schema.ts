@@ -303,3 +303,30 @@ export type PlatformRepresentativeRow = Selectable<PlatformRepresentativesTable>
 export type OrderRow = Selectable<OrdersTable>;
 export type IspRow = Selectable<IspsTable>;
 export type GatewayRow = Selectable<GatewaysTable>;
+
+/** The transparency log (migration 0010): complete subtrees, signed checkpoints, cosignatures. */
+export interface TlogNodesTable {
+  level: number;
+  idx: Int8;
+  hash: Buffer;
+}
+
+export interface TlogCheckpointsTable {
+  tree_size: Int8;
+  root_hash: Buffer;
+  note: string;
+  signed_at: Generated<Date>;
+}
+
+export interface TlogCosignaturesTable {
+  tree_size: Int8;
+  witness: string;
+  line: string;
+  received_at: Generated<Date>;
+}
+
+export interface DB {
+  tlog_nodes: TlogNodesTable;
+  tlog_checkpoints: TlogCheckpointsTable;
+  tlog_cosignatures: TlogCosignaturesTable;
+}

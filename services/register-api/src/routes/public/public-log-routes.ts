@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notFound } from '../../errors/error-catalogue.js';
 import { latestCheckpoint } from '../../domain/log-checkpoints.js';
 import { rowToPublicEntry } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
+import { inclusionProof } from '../../repositories/tlog-repository.js';
+import { RegisterError } from '../../errors/error-catalogue.js';
 
 const publicLogEntry = z
   .object({
@@ -33,6 +36,10 @@ const publicLogEntry = z
     hash: z.string(),
   })
   .meta({ id: 'PublicLogEntry', description: 'A log entry: the hashed body (see the README, "The public log") plus prevHash and hash' });
+const entryInclusion = z
+  .object({ treeSize: z.number(), leafIndex: z.number(), hashes: z.array(z.string()) })
+  .nullable()
+  .describe('Inclusion proof against the latest transparency-log checkpoint (GET /tlog/checkpoint); null until a checkpoint covers the entry');
 const checkpoint = z.object({ seq: z.number(), hash: z.string(), time: z.string(), signature: z.string(), publicKey: z.string() }).meta({ id: 'SignedCheckpoint' });
 
 export const publicLogRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -69,12 +76,23 @@ export const publicLogRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['public'],
       summary: 'One log entry: what entered or left the enforced set, by which decision, on what legal basis',
       params: z.object({ seq: z.coerce.number().int().min(1) }),
-      response: { 200: publicLogEntry, ...errorResponses(400, 404, 429) },
+      response: { 200: publicLogEntry.extend({ inclusion: entryInclusion }), ...errorResponses(400, 404, 429) },
     },
   }, async (request) => {
     const row = await app.db.selectFrom('public_log').select(['seq', 'body', 'prev_hash', 'hash']).where('seq', '=', request.params.seq).executeTakeFirst();
     if (!row) throw notFound(`log entry ${request.params.seq}`);
-    return rowToPublicEntry(row);
+    return { ...rowToPublicEntry(row), inclusion: await entryInclusionProof(app, request.params.seq) };
   });
 
 };
+
+/** The entry's proof against the latest checkpoint; null while no checkpoint covers it yet. */
+async function entryInclusionProof(app: FastifyInstance, seq: number) {
+  try {
+    const { treeSize, leafIndex, hashes } = await inclusionProof(app.db, seq, undefined, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() });
+    return { treeSize, leafIndex, hashes };
+  } catch (err) {
+    if (err instanceof RegisterError && err.kind === 'NOT_FOUND') return null;
+    throw err;
+  }
+}

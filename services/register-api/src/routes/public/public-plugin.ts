@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ActiveRules } from '../../domain/active-rules.js';
 import { publicLogRoutes } from './public-log-routes.js';
+import { tlogProofRoutes } from '../tlog/tlog-proof-routes.js';
 import { publicCheckRoutes } from './public-check-routes.js';
 import { publicEntriesRoutes } from './public-entries-routes.js';
 import { publicHistoryRoutes } from './public-history-routes.js';
@@ -31,6 +32,7 @@ export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts)
     keyGenerator: (request) => request.ip,
   });
   await app.register(publicLogRoutes);
+  await app.register(tlogProofRoutes);
   await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl, activeRules: opts.activeRules });
   await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicHistoryRoutes, { publicBaseUrl: opts.publicBaseUrl });

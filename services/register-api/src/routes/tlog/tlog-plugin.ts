@@ -1,0 +1,18 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { TlogService } from '../../domain/tlog-service.js';
+import { tlogCheckpointRoutes } from './tlog-checkpoint-routes.js';
+import { tlogTileRoutes } from './tlog-tile-routes.js';
+import { verifyLogBundleRoute } from './verify-log-bundle-route.js';
+
+/**
+ * `/tlog/…`: what tlog clients (Go's sumdb/tlog, witnesses, verify-log) read. Readable from any
+ * origin and not rate-limited here: full tiles are meant to be served by caches, and the checkpoint is small.
+ */
+export const tlogApi: FastifyPluginAsyncZod<{ tlog: TlogService; tileCacheBytes: number }> = async (app, opts) => {
+  // Plain GETs need no preflight, so the header alone opens them to any page (the public API's
+  // CORS plugin already owns the OPTIONS route of this server).
+  app.addHook('onSend', async (_request, reply) => void reply.header('access-control-allow-origin', '*'));
+  await app.register(tlogCheckpointRoutes, { tlog: opts.tlog });
+  await app.register(tlogTileRoutes, { cacheBytes: opts.tileCacheBytes });
+  await app.register(verifyLogBundleRoute);
+};

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { consistencyProof, inclusionProof } from '../../repositories/tlog-repository.js';
+import { errorResponses } from '../../schemas/error-responses.js';
+
+const base64Hashes = z.array(z.string()).describe('base64 SHA-256 hashes, leaf side first (RFC 9162 §2.1.3, §2.1.4)');
+const treeSize = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Inclusion and consistency proofs of the transparency log as JSON (RFC 9162 §2.1.3, §2.1.4). */
+export const tlogProofRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/public/v1/log/consistency', {
+    schema: {
+      tags: ['public', 'transparency log'],
+      summary: 'Consistency proof from the tree of `from` entries to the tree of `to` entries',
+      description: 'Empty when from is 0 or from = to. 400 when from > to, 404 when to is beyond the log.',
+      querystring: z.object({ from: treeSize, to: treeSize }),
+      response: { 200: z.object({ from: z.number(), to: z.number(), hashes: base64Hashes }).meta({ id: 'ConsistencyProof' }), ...errorResponses(400, 404, 429) },
+    },
+  }, async (request) => consistencyProof(app.db, request.query.from, request.query.to, { cache: app.tlog.nodeCache }));
+
+  app.get('/public/v1/log/:seq/inclusion', {
+    schema: {
+      tags: ['public', 'transparency log'],
+      summary: 'Inclusion proof of entry `seq` (leaf seq − 1) in the tree of `treeSize` entries (default: the latest checkpoint)',
+      description: 'The leaf is the entry\'s canonical body (`GET /public/v1/log/{seq}` minus prevHash/hash, or its bytes in the entry bundle), leaf hash SHA-256(0x00 ‖ body).',
+      params: z.object({ seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      querystring: z.object({ treeSize: treeSize.optional() }),
+      response: {
+        200: z.object({ seq: z.number(), leafIndex: z.number(), treeSize: z.number(), rootHash: z.string(), hashes: base64Hashes }).meta({ id: 'InclusionProof' }),
+        ...errorResponses(400, 404, 429),
+      },
+    },
+  }, async (request) => inclusionProof(app.db, request.params.seq, request.query.treeSize, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() }));
+};
