@@ -5,6 +5,9 @@ import * as imports from './migrations/0003-imports.js';
 import * as feedLinks from './migrations/0004-feed-links.js';
 import * as reversedHostIndex from './migrations/0005-reversed-host-index.js';
 import * as spansByDecisionIndex from './migrations/0006-spans-by-decision-index.js';
+import * as peopleAndTokens from './migrations/0020-people-and-tokens.js';
+import * as registerProtection from './migrations/0021-register-protection.js';
+import * as decisionStateMachine from './migrations/0022-decision-state-machine.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -17,6 +20,9 @@ export const migrations: Record<string, Migration> = {
   '0004-feed-links': feedLinks,
   '0005-reversed-host-index': reversedHostIndex,
   '0006-spans-by-decision-index': spansByDecisionIndex,
+  '0020-people-and-tokens': peopleAndTokens,
+  '0021-register-protection': registerProtection,
+  '0022-decision-state-machine': decisionStateMachine,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
@@ -28,3 +34,6 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRes
   if (result.error) throw result.error;
   return result;
 }
+
+export { protectRegisterTable, withRegisterTriggersOff, type RegisterTableRules } from './protection/register-protection.js';
+export { grantServiceRole, type ServiceRole, type ServiceRoleGrants } from './protection/service-role.js';

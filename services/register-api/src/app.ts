@@ -10,6 +10,7 @@ import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
 import { healthRoutes } from './routes/health/health-routes.js';
 import { userRoutes } from './routes/users/user-routes.js';
+import { userTokenRoutes } from './routes/users/user-token-routes.js';
 import { legalBasisRoutes } from './routes/legal-bases/legal-basis-routes.js';
 import { decisionRoutes } from './routes/decisions/decision-routes.js';
 import { resourceStateRoutes } from './routes/resources/resource-state-routes.js';
@@ -51,6 +52,8 @@ export interface AppOptions {
   feedMaxChangesGap?: number;
   /** Write the feed's snapshot copy at start (FEED_SNAPSHOT_WARM); off unless asked. */
   warmSnapshot?: boolean;
+  /** TOKEN_TTL_DAYS: expiry of issued tokens; null or absent: they never expire. */
+  tokenTtlDays?: number | null;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -64,12 +67,13 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(errorHandlerPlugin);
   await app.register(dbPlugin, { db: options.db });
-  await app.register(authPlugin);
+  await app.register(authPlugin, { listen: options.listen, tokenTtlDays: options.tokenTtlDays });
   await app.register(metricsPlugin);
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
   await app.register(userRoutes);
+  await app.register(userTokenRoutes);
   await app.register(legalBasisRoutes);
   await app.register(decisionRoutes);
   await app.register(resourceStateRoutes);

@@ -85,7 +85,7 @@ describe('the role matrix', () => {
     const created = await api('POST', '/v1/users', reg.tokens.admin, { name: 'Aigerim (operator)', roles: ['operator'] });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^tzl_[A-Za-z0-9_-]{43}$/);
-    const row = await reg.database.db.selectFrom('users').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    const row = await reg.database.db.selectFrom('api_tokens').selectAll().where('user_id', '=', created.body.id).executeTakeFirstOrThrow();
     expect(row.token_hash.toString('hex')).not.toContain(Buffer.from(created.body.token).toString('hex'));
     expect(row.token_hash).toHaveLength(32);
     const listed = await api('GET', '/v1/users', reg.tokens.admin);
