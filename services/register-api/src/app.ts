@@ -6,6 +6,7 @@ import type { DB } from './db/schema.js';
 import { dbPlugin } from './plugins/db-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler } from './errors/client-errors.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
 import { healthRoutes } from './routes/health/health-routes.js';
@@ -61,6 +62,8 @@ export async function buildApp(options: AppOptions) {
     loggerInstance: options.logger === false ? pino({ enabled: false }) : options.logger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

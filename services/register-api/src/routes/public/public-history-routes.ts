@@ -8,13 +8,14 @@ import { decisionsOnResource, logEntriesOfResource } from '../../repositories/pu
 import { findResource } from '../../repositories/resource-repository.js';
 import { rowToPublicEntry } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
+import { queryText } from '../../schemas/common-schemas.js';
 
 export const publicHistoryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/public/v1/resources/:value/history', {
     schema: {
       tags: ['public'],
       summary: 'Every approved decision on a resource, in order, with its legal basis and log entries (value URL-encoded)',
-      params: z.object({ value: z.string().min(1).max(2048) }),
+      params: z.object({ value: queryText(2048) }),
       response: { 200: z.object({}).passthrough(), ...errorResponses(400, 429) },
     },
   }, async (request) => {
