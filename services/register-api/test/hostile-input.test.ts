@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { seededRandom } from '@tizilim/shared/seeded-random';
 import { startTestRegister, type TestRegister, type TestUsers } from '../src/testing/test-register.js';
 import { apiClient, courtRuling } from '../src/testing/http.js';
+import { dumpOf, postDump } from './imports-support.js';
 
 /**
  * Issue #10, "Input": a careless or hostile client gets a clear 4xx in the register's error
@@ -70,6 +71,21 @@ describe('free text, dates, names and addresses', () => {
     expectFieldError(await api('GET', '/public/v1/entries?authority=%00'), 'authority', 'entries authority');
     expectFieldError(await api('GET', '/public/v1/check?name=a%00b.kz'), 'name', 'check name');
     expectFieldError(await api('GET', '/v1/resources/state?value=%00', reg.tokens.auditor), 'value', 'state value');
+  });
+
+  it('a register dump with control characters imports nothing from those rows and says why, never a 5xx', async () => {
+    const dump = dumpOf([
+      '185.1.1.1;fine.example.kz;;Министерство культуры и информации;OK-1;2026-10-01',
+      '185.1.1.2;nul.example.kz;;Министерство\u0000культуры;NUL-1;2026-10-02',
+      '185.1.1.3;esc.example.kz;;Суд;ESC\u001b-1;2026-10-02',
+      '185.1.1.4;old.example.kz;;Суд;OLD-1;0001-01-01',
+    ]);
+    const res = await postDump(reg, dump, reg.tokens.operator);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    if (res.status === 201) {
+      expect(res.body.decisions.map((d: { documentNumber: string }) => d.documentNumber)).toEqual(['OK-1']);
+      expect(res.body.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5]);
+    }
   });
 
   it('dates outside 1900–2200: 400 naming the field', async () => {
