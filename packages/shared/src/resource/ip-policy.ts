@@ -98,6 +98,13 @@ function embeddedIpv4(bytes: Uint8Array, prefix: number): { bytes: Uint8Array; p
     // The IPv4-compatible /96 overlaps '::' and '::1'; those are refused as themselves.
     if (!prefixesOverlap(bytes, prefix, t.network, t.prefix)) continue;
     if (t.name === 'IPv4-compatible' && prefix < 96) continue;
+    // The local-use prefix holds either layout. One address is read one way: IPv4 in the last
+    // 32 bits when they are set, else in the /48 layout (whose suffix is zero). A prefix may
+    // cover both, and is judged by both.
+    if (t.name === 'local-use NAT64' && prefix === 128) {
+      const tailSet = bytes[12]! | bytes[13]! | bytes[14]! | bytes[15]!;
+      if ((t.prefix === 96) !== (tailSet !== 0)) continue;
+    }
     const v4 = new Uint8Array(4);
     let v4Prefix = 0;
     for (let i = 0; i < 4; i++) {
