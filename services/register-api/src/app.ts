@@ -28,6 +28,7 @@ import { publicApi } from './routes/public/public-plugin.js';
 import { LogWatcher, type Listen } from './domain/log-watcher.js';
 import { ActiveRules } from './domain/active-rules.js';
 import { registerCheckCopyMetrics } from './plugins/check-copy-metrics.js';
+import { registerTokenCacheMetrics } from './plugins/token-cache-metrics.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -99,6 +100,7 @@ export async function buildApp(options: AppOptions) {
   const activeRules = new ActiveRules(options.db, watcher, app.log);
   app.decorate('activeRules', activeRules);
   registerCheckCopyMetrics(app.metrics, activeRules);
+  registerTokenCacheMetrics(app.metrics, app.tokenCache);
   app.addHook('onClose', () => activeRules.close());
   await app.register(publicApi, {
     publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080',

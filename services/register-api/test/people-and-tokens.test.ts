@@ -61,6 +61,11 @@ describe('people and their tokens', () => {
     // a token id under another user is not found, whoever it belongs to
     expect((await api('DELETE', `/v1/users/${reg.userIds.admin}/tokens/${spare.body.tokenId}`, reg.tokens.admin)).status).toBe(404);
     expect((await api('DELETE', `/v1/users/${user.id}/tokens/not-a-uuid`, reg.tokens.admin)).status).toBe(400);
+    // the copy in memory shows in the metrics
+    const metrics = String((await api('GET', '/metrics')).body);
+    expect(Number(/^register_auth_reloads_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(1);
+    expect(Number(/^register_auth_tokens_cached (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(8);
+    expect(Number(/^register_auth_copy_age_seconds ([\d.]+)/m.exec(metrics)?.[1])).toBeLessThan(5);
   });
 
   it('a disabled user’s every token stops at once; no new token; the last admin cannot be disabled', async () => {

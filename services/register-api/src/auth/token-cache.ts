@@ -46,6 +46,8 @@ export class TokenCache {
   #timer: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #stopped = false;
+  #reloads = 0;
+  #confirmedAt = 0;
 
   constructor(options: { db: Kysely<DB>; listen?: Listen | undefined; logger?: WarnLogger | undefined; pollMs?: number }) {
     this.#db = options.db;
@@ -109,6 +111,8 @@ export class TokenCache {
           this.#tokens = tokens;
           this.#generation++;
           this.#fingerprint = fingerprint;
+          this.#reloads++;
+          this.#confirmedAt = Date.now();
         } while (this.#reloadAgain && !this.#stopped);
       } finally {
         this.#reloading = undefined;
@@ -121,6 +125,16 @@ export class TokenCache {
     return this.#tokens.size;
   }
 
+  /** Reloads since start (metrics). */
+  get reloads(): number {
+    return this.#reloads;
+  }
+
+  /** When the copy was last known current, ms since the epoch; 0 before the first load. */
+  get confirmedAt(): number {
+    return this.#confirmedAt;
+  }
+
   #schedulePoll(): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => void this.#poll(), this.#pollMs);
@@ -130,6 +144,7 @@ export class TokenCache {
   async #poll(): Promise<void> {
     try {
       if ((await authFingerprint(this.#db)) !== this.#fingerprint) await this.reload();
+      else this.#confirmedAt = Date.now();
     } catch (err) {
       // The database is away: keep what is known; requests that need it will answer 503.
       this.#log?.warn({ err: { message: (err as Error).message } }, 'token cache refresh failed');
