@@ -85,6 +85,26 @@ describe('people and their tokens', () => {
     expect(listed.disabledAt).not.toBeNull();
   });
 
+  it('with no NOTIFY reaching a process, the fingerprint poll still stops a revoked token within 1 s', async () => {
+    const deaf = await buildApp({ db: reg.database.db, logger: false }); // no listen: notices never arrive
+    try {
+      const user = await newUser('Poll-checked', ['auditor']);
+      const deafApi = apiClient(deaf);
+      expect((await deafApi('GET', '/v1/me', user.token)).status).toBe(200);
+      const start = Date.now();
+      await api('DELETE', `/v1/users/${user.id}/tokens/${user.tokenId}`, reg.tokens.admin);
+      let status = 200;
+      while (status === 200 && Date.now() - start < 5000) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = (await deafApi('GET', '/v1/me', user.token)).status;
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - start).toBeLessThan(1000);
+    } finally {
+      await deaf.close();
+    }
+  });
+
   it('tokens expire after TOKEN_TTL_DAYS; an expired token is refused and listed as expired', async () => {
     const app = await buildApp({ db: reg.database.db, logger: false, tokenTtlDays: 30 });
     try {
@@ -176,6 +196,7 @@ describe('two API processes on one Postgres', () => {
     expect(await me(spare.body.token)).toBe(200);
     const disableMs = await stopsWithin(spare.body.token, () => api('POST', `/v1/users/${user.id}/disable`, reg.tokens.admin));
     expect(disableMs).toBeLessThan(1000);
+    if (process.env.PEOPLE_REPORT) console.log(`stopped on the second process after: revoke ${revokeMs} ms, disable ${disableMs} ms`);
     // …and the other way round: a token issued on the second process works on the first at once.
     const fresh = await newUser('Issued here', ['auditor']);
     const res = await fetch(`${base}/v1/users/${fresh.id}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${reg.tokens.admin}` } });
