@@ -31,6 +31,9 @@ export async function grantServiceRole(db: Kysely<unknown>, role: ServiceRole): 
   if (found[0]?.rolsuper) throw new Error(`the service role ${role.name} is a superuser: triggers and grants would not bind it`);
 
   return db.transaction().execute(async (trx) => {
+    // Several API processes may start at once: concurrent GRANTs on one table collide ("tuple
+    // concurrently updated"); one at a time per database.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('tizilim_service_role_grants'))`.execute(trx);
     const r = sql.id(role.name);
     const { rows: tables } = await sql<{ name: string; updatable: string[] | null }>`
       SELECT c.relname AS name, p.updatable

@@ -137,6 +137,19 @@ describe('least privilege in the database', () => {
     expect(rows[0]).toEqual({ del: false, trunc: false, upd: false });
   });
 
+  it('creating and granting the service role is safe when several processes start at once', async () => {
+    if (reg.database.kind !== 'postgres') return;
+    const { grantServiceRole } = await import('@tizilim/migrations');
+    const owner = reg.database.db as unknown as Kysely<unknown>;
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => grantServiceRole(owner, { name: 'tizilim_test_race', password: "p'w$$d" })));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const { rows } = await sql<{ ins: boolean; del: boolean; cat: boolean; status: boolean }>`
+      SELECT has_table_privilege('tizilim_test_race', 'decisions', 'INSERT') AS ins, has_table_privilege('tizilim_test_race', 'decisions', 'DELETE') AS del,
+             has_column_privilege('tizilim_test_race', 'decisions', 'category', 'UPDATE') AS cat, has_column_privilege('tizilim_test_race', 'decisions', 'status', 'UPDATE') AS status`.execute(reg.database.db);
+    expect(rows[0]).toEqual({ ins: true, del: false, cat: false, status: true });
+    await expect(grantServiceRole(owner, { name: 'postgres' })).rejects.toThrow(/same role|superuser/);
+  });
+
   it('the register works as the service role: drafting, approval, rejection, people and tokens', async () => {
     const app = await buildApp({ db: service.db, logger: false, listen: service.listen });
     try {
