@@ -187,6 +187,7 @@ export async function seedRegister(opts: SeedOptions): Promise<SeedReport> {
       // state-machine triggers (migration 0022) refuse to anyone else: off for this transaction only.
       await client.query('ALTER TABLE decisions DISABLE TRIGGER decisions_born_pending');
       await client.query('ALTER TABLE decision_resources DISABLE TRIGGER decision_resources_only_while_drafting');
+      await client.query('ALTER TABLE enforcement_periods DISABLE TRIGGER enforcement_periods_opened_with_log');
 
       // People. Their tokens are thrown away: the benchmark adds its own users.
       const users: Record<'admin' | 'operator' | 'approver', string> = { admin: randomUUID(), operator: randomUUID(), approver: randomUUID() };
@@ -301,6 +302,7 @@ export async function seedRegister(opts: SeedOptions): Promise<SeedReport> {
       await audit.finish();
       await client.query('ALTER TABLE decisions ENABLE TRIGGER decisions_born_pending');
       await client.query('ALTER TABLE decision_resources ENABLE TRIGGER decision_resources_only_while_drafting');
+      await client.query('ALTER TABLE enforcement_periods ENABLE TRIGGER enforcement_periods_opened_with_log');
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

@@ -8,6 +8,7 @@ import * as spansByDecisionIndex from './migrations/0006-spans-by-decision-index
 import * as peopleAndTokens from './migrations/0020-people-and-tokens.js';
 import * as registerProtection from './migrations/0021-register-protection.js';
 import * as decisionStateMachine from './migrations/0022-decision-state-machine.js';
+import * as enforcementNeedsTheLog from './migrations/0023-enforcement-needs-the-log.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0020-people-and-tokens': peopleAndTokens,
   '0021-register-protection': registerProtection,
   '0022-decision-state-machine': decisionStateMachine,
+  '0023-enforcement-needs-the-log': enforcementNeedsTheLog,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

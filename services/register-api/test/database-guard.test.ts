@@ -79,6 +79,10 @@ function attacks(): Attack[] {
     { name: 'closed span reopened', run: (db) => sql`UPDATE enforcement_periods SET closed_at = NULL, end_reason = NULL, ended_by_decision_id = NULL WHERE id = ${ids.closedSpan}`.execute(db) },
     { name: 'closed span end moved', run: (db) => sql`UPDATE enforcement_periods SET ends_at = ends_at + interval '1 day' WHERE id = ${ids.closedSpan}`.execute(db) },
     { name: 'span moved to another resource', run: (db) => sql`UPDATE enforcement_periods SET starts_at = starts_at - interval '1 day' WHERE closed_at IS NULL`.execute(db) },
+    // lifting or adding a block without its public log entry (checked at COMMIT: migration 0023)
+    { name: 'open span closed silently', run: (db) => sql`UPDATE enforcement_periods SET closed_at = now(), end_reason = 'restored' WHERE closed_at IS NULL`.execute(db) },
+    { name: 'decision in force ended silently', run: (db) => sql`UPDATE decisions SET status = 'ended', ended_at = now(), end_reason = 'restored' WHERE id = ${ids.inForce}`.execute(db) },
+    { name: 'span opened without a log entry', run: (db) => sql`INSERT INTO enforcement_periods (resource_id, decision_id, mode, starts_at, add_seq) SELECT r.id, ${ids.inForce}::uuid, 'restrict', now() + interval '10 years', 1 FROM resources r WHERE r.value = 'pending.example.kz'`.execute(db) },
     { name: 'revoked token revived', run: (db) => sql`UPDATE api_tokens SET revoked_at = NULL, revoked_by = NULL WHERE id = ${ids.revokedToken}`.execute(db) },
     { name: 'token hash swapped', run: (db) => sql`UPDATE api_tokens SET token_hash = sha256('x'::bytea) WHERE user_id = ${reg.userIds.operator}`.execute(db) },
     { name: 'disabled user enabled', run: (db) => sql`UPDATE users SET disabled_at = NULL, disabled_by = NULL WHERE id = ${ids.disabledUser}`.execute(db) },
@@ -103,7 +107,7 @@ describe('least privilege in the database', () => {
     const db = reg.database.db;
     const before = await snapshot(db);
     for (const attack of attacks()) {
-      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint/);
+      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint|public log|open enforcement/);
     }
     expect(await snapshot(db)).toBe(before);
   });
