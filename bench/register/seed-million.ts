@@ -185,6 +185,11 @@ export async function seedRegister(opts: SeedOptions): Promise<SeedReport> {
       await client.query('BEGIN');
       const existing = await client.query<{ n: string }>('SELECT count(*) AS n FROM public_log');
       if (Number(existing.rows[0]!.n) !== 0) throw new Error('the database already has a public log; seed a fresh one');
+      // The seed writes decisions already in force with their resources, which the register's
+      // state-machine triggers (migration 0022) refuse to anyone else: off for this transaction only.
+      await client.query('ALTER TABLE decisions DISABLE TRIGGER decisions_born_pending');
+      await client.query('ALTER TABLE decision_resources DISABLE TRIGGER decision_resources_only_while_drafting');
+      await client.query('ALTER TABLE enforcement_periods DISABLE TRIGGER enforcement_periods_opened_with_log');
 
       // People. Their tokens are thrown away: the benchmark adds its own users.
       const users: Record<'admin' | 'operator' | 'approver', string> = { admin: randomUUID(), operator: randomUUID(), approver: randomUUID() };
@@ -297,6 +302,9 @@ export async function seedRegister(opts: SeedOptions): Promise<SeedReport> {
           before: { status: 'pending_approval' }, after: { status: 'in_force', logEntries: [first, last] } });
       }
       await audit.finish();
+      await client.query('ALTER TABLE decisions ENABLE TRIGGER decisions_born_pending');
+      await client.query('ALTER TABLE decision_resources ENABLE TRIGGER decision_resources_only_while_drafting');
+      await client.query('ALTER TABLE enforcement_periods ENABLE TRIGGER enforcement_periods_opened_with_log');
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

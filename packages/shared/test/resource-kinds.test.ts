@@ -18,7 +18,7 @@ describe('domain', () => {
     ['XN--E1AFMKFD.kz', 'xn--e1afmkfd.kz', 'пример.kz'],
     ['bad.Пример.kz.', 'bad.xn--e1afmkfd.kz', 'bad.пример.kz'],
     ['_dmarc.example.kz', '_dmarc.example.kz', '_dmarc.example.kz'],
-    ['-odd-.blogspot.com', '-odd-.blogspot.com', '-odd-.blogspot.com'],
+    ['odd-name.blogspot.com', 'odd-name.blogspot.com', 'odd-name.blogspot.com'],
     ['example.zzzz', 'example.zzzz', 'example.zzzz'],
   ])('%s → %s', (input, value, display) => {
     expect(parsed(input)).toEqual({ kind: 'domain', value, display, host: value });

@@ -102,6 +102,23 @@ describe('refusals', () => {
     ['ff00::/19', /multicast/],
     ['::/19', /overlaps ::\/128/],
     ['::ffff:10.0.0.0/104', /10\.0\.0\.0\/8/],
+    // IPv6 forms that reach a refused IPv4 range (issue #10): NAT64, local-use NAT64, 6to4, IPv4-compatible
+    ['64:ff9b::a00:1', /is the NAT64 form of 10\.0\.0\.0\/8/],
+    ['64:ff9b::192.168.1.1', /NAT64 form of 192\.168\.0\.0\/16/],
+    ['64:ff9b::a00:0/104', /NAT64 form of 10\.0\.0\.0\/8/],
+    ['64:ff9b::/96', /covers the NAT64 form/],
+    ['64:ff9b:1::10.0.0.1', /local-use NAT64 form of 10\.0\.0\.0\/8/],
+    ['64:ff9b:1:a00:1::', /local-use NAT64 form of 10\.0\.0\.0\/8/],
+    ['64:ff9b:1:7f00::/64', /local-use NAT64 form of 127\.0\.0\.0\/8/],
+    ['2002:a00:1::1', /6to4 form of 10\.0\.0\.0\/8/],
+    ['2002:c0a8::/32', /6to4 form of 192\.168\.0\.0\/16/],
+    ['2002:7f00:1::/48', /6to4 form of 127\.0\.0\.0\/8/],
+    ['::10.0.0.1', /IPv4-compatible form of 10\.0\.0\.0\/8/],
+    ['::a9fe:101', /IPv4-compatible form of 169\.254\.0\.0\/16/],
+    // LDH: a label neither starts nor ends with a hyphen (issue #10)
+    ['-x.example.kz', /starts or ends with a hyphen/],
+    ['x-.example.kz', /starts or ends with a hyphen/],
+    ['*.-x.example.kz', /starts or ends with a hyphen/],
     ['010.1.0.0/16', /valid IP address/],
   ])('%j is refused', (input, reason) => {
     expect(reasonFor(input)).toMatch(reason);

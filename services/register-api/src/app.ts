@@ -6,10 +6,12 @@ import type { DB } from './db/schema.js';
 import { dbPlugin } from './plugins/db-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler } from './errors/client-errors.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
 import { healthRoutes } from './routes/health/health-routes.js';
 import { userRoutes } from './routes/users/user-routes.js';
+import { userTokenRoutes } from './routes/users/user-token-routes.js';
 import { legalBasisRoutes } from './routes/legal-bases/legal-basis-routes.js';
 import { decisionRoutes } from './routes/decisions/decision-routes.js';
 import { resourceStateRoutes } from './routes/resources/resource-state-routes.js';
@@ -26,6 +28,7 @@ import { publicApi } from './routes/public/public-plugin.js';
 import { LogWatcher, type Listen } from './domain/log-watcher.js';
 import { ActiveRules } from './domain/active-rules.js';
 import { registerCheckCopyMetrics } from './plugins/check-copy-metrics.js';
+import { registerTokenCacheMetrics } from './plugins/token-cache-metrics.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
 import { TlogService } from './domain/tlog-service.js';
@@ -65,6 +68,8 @@ export interface AppOptions {
   tileCacheBytes?: number;
   /** Bytes of stored tree nodes each process keeps for proofs (TLOG_PROOF_CACHE_MB). */
   proofCacheBytes?: number;
+  /** TOKEN_TTL_DAYS: expiry of issued tokens; null or absent: they never expire. */
+  tokenTtlDays?: number | null;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -72,18 +77,21 @@ export async function buildApp(options: AppOptions) {
     loggerInstance: options.logger === false ? pino({ enabled: false }) : options.logger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorHandlerPlugin);
   await app.register(dbPlugin, { db: options.db });
-  await app.register(authPlugin);
+  await app.register(authPlugin, { listen: options.listen, tokenTtlDays: options.tokenTtlDays });
   await app.register(metricsPlugin);
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
   await app.register(userRoutes);
+  await app.register(userTokenRoutes);
   await app.register(legalBasisRoutes);
   await app.register(decisionRoutes);
   await app.register(resourceStateRoutes);
@@ -116,6 +124,7 @@ export async function buildApp(options: AppOptions) {
   const activeRules = new ActiveRules(options.db, watcher, app.log);
   app.decorate('activeRules', activeRules);
   registerCheckCopyMetrics(app.metrics, activeRules);
+  registerTokenCacheMetrics(app.metrics, app.tokenCache);
   app.addHook('onClose', () => activeRules.close());
   await app.register(publicApi, {
     publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080',

@@ -25,7 +25,11 @@ const envSchema = z.object({
   TLOG_TILE_CACHE_MB: z.coerce.number().int().min(0).default(64),
   TLOG_PROOF_CACHE_MB: z.coerce.number().int().min(0).default(64),
   FEED_SNAPSHOT_WARM: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
-});
+  // The owner that runs migrations; DATABASE_URL's user then gets only the service's grants.
+  MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  // Days an issued API token lasts; 0: tokens never expire.
+  TOKEN_TTL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+}).refine((c) => !c.MIGRATION_DATABASE_URL || c.DATABASE_URL, { path: ['MIGRATION_DATABASE_URL'], message: 'needs DATABASE_URL too (the role the service runs as)' });
 
 export type RegisterConfig = z.infer<typeof envSchema>;
 

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { migrateToLatest } from '@tizilim/migrations';
 import { openDatabase, type Database } from './db/database.js';
+import { migrateDatabase } from './db/migrate-database.js';
 import { buildApp } from './app.js';
 import type { RegisterConfig } from './config.js';
 import { bootstrapAdmin } from './domain/bootstrap-admin.js';
@@ -23,8 +22,9 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
   logger.info({ database: database.kind }, 'database open');
   database.onPoolError((err) => logger.warn({ err: { message: err.message } }, 'idle database connection lost'));
   try {
-    await migrateToLatest(database.db as unknown as Kysely<unknown>);
-    await bootstrapAdmin(database.db, config.ADMIN_TOKEN, logger);
+    await migrateDatabase({ serviceDatabase: database, databaseUrl: config.DATABASE_URL, migrationUrl: config.MIGRATION_DATABASE_URL }, logger);
+    const tokenTtlDays = config.TOKEN_TTL_DAYS || null;
+    await bootstrapAdmin(database.db, config.ADMIN_TOKEN, logger, tokenTtlDays);
     const app = await buildApp({
       db: database.db,
       logger,
@@ -41,6 +41,7 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       witnessKeys: config.LOG_WITNESS_KEYS,
       tileCacheBytes: config.TLOG_TILE_CACHE_MB * 1024 * 1024,
       proofCacheBytes: config.TLOG_PROOF_CACHE_MB * 1024 * 1024,
+      tokenTtlDays,
     });
     const scheduler = new DecisionScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });
     const orderScheduler = new OrderScheduler({ db: database.db, logger, intervalMs: config.SCHEDULER_INTERVAL_MS });

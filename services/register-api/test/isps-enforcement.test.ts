@@ -46,7 +46,7 @@ describe('ISPs, their tokens and gateways', () => {
     expect(token).toMatch(/^tzl_/);
     const me = await f.api('GET', '/v1/me', token);
     expect(me.body).toMatchObject({ id: tokenUser.id, roles: ['isp'] });
-    const row = await reg.database.db.selectFrom('users').select(['isp_id', 'token_hash']).where('id', '=', tokenUser.id).executeTakeFirstOrThrow();
+    const row = await reg.database.db.selectFrom('users').innerJoin('api_tokens', 'api_tokens.user_id', 'users.id').select(['isp_id', 'api_tokens.token_hash']).where('users.id', '=', tokenUser.id).executeTakeFirstOrThrow();
     expect(row.isp_id).toBe(isp.id);
     expect(row.token_hash.toString('utf8')).not.toContain(token);
 

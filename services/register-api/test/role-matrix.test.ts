@@ -13,7 +13,7 @@ afterAll(async () => reg?.close());
 const someId = '00000000-0000-4000-8000-000000000000';
 
 /** Every route that needs a token, with the users allowed through. */
-const MATRIX: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; path: string; url: string; allowed: (keyof TestUsers)[] }[] = [
+const MATRIX: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string; url: string; allowed: (keyof TestUsers)[] }[] = [
   { method: 'POST', path: '/v1/users', url: '/v1/users', allowed: ['admin'] },
   { method: 'GET', path: '/v1/users', url: '/v1/users', allowed: ['admin'] },
   { method: 'GET', path: '/v1/me', url: '/v1/me', allowed: ['admin', 'operator', 'operator2', 'approver', 'approver2', 'auditor', 'isp', 'operatorApprover'] },
@@ -48,6 +48,9 @@ const MATRIX: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; path: string; url: str
   { method: 'GET', path: '/v1/feed/rpz', url: '/v1/feed/rpz', allowed: ['isp'] },
   { method: 'GET', path: '/v1/feed/changes', url: '/v1/feed/changes?since=0', allowed: ['isp'] },
   { method: 'POST', path: '/v1/log/checkpoints', url: '/v1/log/checkpoints', allowed: ['admin', 'auditor'] },
+  { method: 'POST', path: '/v1/users/{id}/disable', url: `/v1/users/${someId}/disable`, allowed: ['admin'] },
+  { method: 'POST', path: '/v1/users/{id}/tokens', url: `/v1/users/${someId}/tokens`, allowed: ['admin'] },
+  { method: 'DELETE', path: '/v1/users/{id}/tokens/{tokenId}', url: `/v1/users/${someId}/tokens/${someId}`, allowed: ['admin'] },
 ];
 
 describe('the role matrix', () => {
@@ -85,7 +88,7 @@ describe('the role matrix', () => {
     const created = await api('POST', '/v1/users', reg.tokens.admin, { name: 'Aigerim (operator)', roles: ['operator'] });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^tzl_[A-Za-z0-9_-]{43}$/);
-    const row = await reg.database.db.selectFrom('users').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    const row = await reg.database.db.selectFrom('api_tokens').selectAll().where('user_id', '=', created.body.id).executeTakeFirstOrThrow();
     expect(row.token_hash.toString('hex')).not.toContain(Buffer.from(created.body.token).toString('hex'));
     expect(row.token_hash).toHaveLength(32);
     const listed = await api('GET', '/v1/users', reg.tokens.admin);

@@ -5,12 +5,12 @@ import { quoteInput } from './quote-input.js';
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 /**
- * Letters, digits and hyphen (RFC 1035 "LDH"), plus underscore: real names such as
- * `_dmarc.example.kz` or `my_site.example.kz` exist and resolve, and a register must be able to
- * name what is out there. Hyphens at the ends of a label are allowed for the same reason (some
- * hosting platforms hand such names out); only what can never be a host name is refused.
+ * Letters, digits and hyphen (RFC 1035 §2.3.1 "LDH", RFC 1123 §2.1), a label neither starting
+ * nor ending with a hyphen; plus underscore: real names such as `_dmarc.example.kz` or
+ * `my_site.example.kz` exist and resolve (RFC 2181 §11 allows any label in the DNS), and a
+ * register must be able to name what is out there.
  */
-const LABEL = /^[a-z0-9_-]+$/;
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
 /** WHATWG URL reads a name whose last label is a number as an IPv4 address (`010.1.1.1` → 8.1.1.1). */
 const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/i;
 /**
@@ -45,7 +45,12 @@ export function checkHostName(text: string): HostNameCheck {
   for (const label of ascii.split('.')) {
     if (label === '') return { ok: false, reason: `${quoteInput(text)} has an empty label (a leading dot or two dots in a row).` };
     if (label.length > MAX_LABEL_LENGTH) return { ok: false, reason: `${quoteInput(text)} has a label of ${label.length} characters; a label has at most ${MAX_LABEL_LENGTH}.` };
-    if (!LABEL.test(label)) return { ok: false, reason: `${quoteInput(text)} has characters other than letters, digits, hyphens and underscores in a label.` };
+    if (!LABEL.test(label)) {
+      const hyphenAtEnd = /^-|-$/.test(label) && /^[a-z0-9_-]+$/.test(label);
+      return { ok: false, reason: hyphenAtEnd
+        ? `${quoteInput(text)} has a label that starts or ends with a hyphen (${quoteInput(label)}), which a host name cannot have.`
+        : `${quoteInput(text)} has characters other than letters, digits, hyphens and underscores in a label.` };
+    }
   }
   // An `xn--` label that decodes to plain ASCII, or to something that encodes differently,
   // would give one rule two spellings; people see the Unicode form, so it must lead back here.

@@ -27,3 +27,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     msg.includes('the database system is starting up')
   );
 }
+
+/**
+ * Errors that mean "the database refused this value": a data exception (class 22: a character
+ * it cannot store, a number or date out of its range, a string too long) or a check constraint.
+ * Validation should have caught each before; as a last line they become 400, never 500.
+ */
+export function isDatabaseRefusal(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('22') || code === '23514' || code === '54000');
+}

@@ -14,7 +14,8 @@ export interface UsersTable {
   id: Generated<string>;
   name: string;
   roles: Role[];
-  token_hash: Buffer;
+  /** The token a user was created with by a direct insert (seeders); the service leaves it NULL and writes api_tokens (0020). */
+  token_hash: ColumnType<Buffer | null, Buffer | null | undefined, never>;
   created_at: Generated<Date>;
   created_by: string | null;
 }
@@ -330,3 +331,26 @@ export interface DB {
   tlog_checkpoints: TlogCheckpointsTable;
   tlog_cosignatures: TlogCosignaturesTable;
 }
+// --- People and tokens (migration 0020) ---
+
+export interface UsersTable {
+  disabled_at: ColumnType<Date | null, never, Date>;
+  disabled_by: ColumnType<string | null, never, string>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: Buffer;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  expires_at: Date | null;
+  revoked_at: ColumnType<Date | null, never, Date>;
+  revoked_by: ColumnType<string | null, never, string>;
+}
+
+export interface DB {
+  api_tokens: ApiTokensTable;
+}
+
+export type ApiTokenRow = Selectable<ApiTokensTable>;

@@ -1,6 +1,7 @@
 import { groupDumpRows, type DumpError, type ParsedRegisterDump } from '@tizilim/shared/register-dump/index';
 import { parseResource, type ParsedResource } from '@tizilim/shared/resource/index';
 import { guessLegalBasisKind, type LegalBasisKind } from './legal-basis-kind-guess.js';
+import { MIN_YEAR, isCleanText } from '../schemas/common-schemas.js';
 
 /** The same limit POST /v1/decisions enforces: an approver must be able to review a decision. */
 export const MAX_RESOURCES_PER_DECISION = 1000;
@@ -71,6 +72,10 @@ export function planImport(dump: ParsedRegisterDump, options: PlanOptions): Impo
 function refuseGroup(authority: string, documentNumber: string, date: string, today: string): string | undefined {
   if (authority.length > MAX_AUTHORITY) return `The authority is longer than ${MAX_AUTHORITY} characters; no legal basis can be recorded for it.`;
   if (documentNumber.length > MAX_DOCUMENT_NUMBER) return `The decision number is longer than ${MAX_DOCUMENT_NUMBER} characters; no legal basis can be recorded for it.`;
+  // The same rules as POST /v1/legal-bases: no control characters, no year before MIN_YEAR.
+  if (!isCleanText(authority)) return 'The authority has control characters (such as NUL) in it; no legal basis can be recorded for it.';
+  if (!isCleanText(documentNumber)) return 'The decision number has control characters (such as NUL) in it; no legal basis can be recorded for it.';
+  if (date < `${MIN_YEAR}`) return `The decision date ${date} is before ${MIN_YEAR}; no legal basis can be recorded for it.`;
   if (date > today) return `The decision date ${date} is in the future; a document cannot be cited before it is issued.`;
   return undefined;
 }

@@ -16,6 +16,9 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { code: 'REG_ERR_RATE_LIMITED', status: 429 },
   INTERNAL: { code: 'REG_ERR_INTERNAL', status: 500 },
   DATABASE_UNAVAILABLE: { code: 'REG_ERR_DATABASE_UNAVAILABLE', status: 503 },
+  REQUEST_TIMEOUT: { code: 'REG_ERR_REQUEST_TIMEOUT', status: 408 },
+  URI_TOO_LONG: { code: 'REG_ERR_URI_TOO_LONG', status: 414 },
+  HEADERS_TOO_LARGE: { code: 'REG_ERR_HEADERS_TOO_LARGE', status: 431 },
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_CATALOGUE;

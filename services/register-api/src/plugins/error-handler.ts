@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, RegisterError, type ErrorKind, type FieldIssue } from '../errors/error-catalogue.js';
-import { isDatabaseUnavailable } from '../db/database-errors.js';
+import { isDatabaseRefusal, isDatabaseUnavailable } from '../db/database-errors.js';
 
 /**
  * One place that turns every failure into `{"error":{code,message,details?}}`. A 5xx never
@@ -31,6 +31,12 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
       return send(reply, 'DATABASE_UNAVAILABLE', 'the register database is unavailable; nothing was written; retry later');
     }
 
+    if (isDatabaseRefusal(err)) {
+      // The detail may hold SQL or stored values: logged, not sent.
+      request.log.warn({ err: { message: err.message, code: err.code } }, 'value refused by the database');
+      return send(reply, 'VALIDATION', 'body: a value was refused by the register\'s rules', [{ field: 'body', message: 'a value was refused by the register\'s rules' }]);
+    }
+
     const status = err.statusCode ?? 500;
     if (status === 413) return send(reply, 'PAYLOAD_TOO_LARGE', 'request body too large');
     if (status === 415) return send(reply, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with content-type application/json');
@@ -46,7 +52,7 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setNotFoundHandler((request, reply) => send(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
 });
 
-function send(reply: FastifyReply, kind: ErrorKind, message: string, details?: FieldIssue[]): FastifyReply {
+export function send(reply: FastifyReply, kind: ErrorKind, message: string, details?: FieldIssue[]): FastifyReply {
   const { code, status } = ERROR_CATALOGUE[kind];
   return reply.status(status).send({ error: details ? { code, message, details } : { code, message } });
 }

@@ -31,8 +31,33 @@ export function auditWrite(trx: Transaction<DB> | Kysely<DB>, record: AuditRecor
     });
 }
 
-export async function listAudit(db: Kysely<DB>, opts: { beforeId?: number; limit: number }) {
-  let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(opts.limit);
-  if (opts.beforeId !== undefined) q = q.where('id', '<', opts.beforeId);
+export interface AuditFilter {
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  /** An exact action, or a prefix when it ends with `*` (`decision.*`). */
+  action?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+/** Newest first, each record with its actor's name (the actor is a user, never deleted). */
+export async function listAudit(db: Kysely<DB>, opts: AuditFilter & { beforeId?: number; limit: number }) {
+  let q = db
+    .selectFrom('audit_log as a')
+    .leftJoin('users as u', 'u.id', 'a.actor_id')
+    .selectAll('a')
+    .select('u.name as actor_name')
+    .orderBy('a.id', 'desc')
+    .limit(opts.limit);
+  if (opts.beforeId !== undefined) q = q.where('a.id', '<', opts.beforeId);
+  if (opts.actorId !== undefined) q = q.where('a.actor_id', '=', opts.actorId);
+  if (opts.targetId !== undefined) q = q.where('a.target_id', '=', opts.targetId);
+  if (opts.action !== undefined) {
+    q = opts.action.endsWith('*')
+      ? q.where('a.action', 'like', `${opts.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+      : q.where('a.action', '=', opts.action);
+  }
+  if (opts.since !== undefined) q = q.where('a.at', '>=', opts.since);
+  if (opts.until !== undefined) q = q.where('a.at', '<', opts.until);
   return q.execute();
 }

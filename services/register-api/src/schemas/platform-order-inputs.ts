@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseResource, type ParsedResource } from '@tizilim/shared/resource/index';
+import { MAX_YEAR, MIN_YEAR, inYearRange } from './common-schemas.js';
 
 /**
  * Input fields shared by the platform, order and ISP routes: country codes, instants that may
@@ -27,10 +28,16 @@ const dateSchema = z.iso.date();
 
 /** An instant, or a calendar date standing for 00:00 UTC of that day; read as a Date. */
 export const instantOrDate = z.string({ error: INSTANT_OR_DATE }).transform((raw, ctx) => {
-  if (instantSchema.safeParse(raw).success) return new Date(raw);
-  if (dateSchema.safeParse(raw).success) return new Date(`${raw}T00:00:00Z`);
-  ctx.addIssue({ code: 'custom', message: INSTANT_OR_DATE });
-  return z.NEVER;
+  const at = instantSchema.safeParse(raw).success ? new Date(raw) : dateSchema.safeParse(raw).success ? new Date(`${raw}T00:00:00Z`) : undefined;
+  if (!at) {
+    ctx.addIssue({ code: 'custom', message: INSTANT_OR_DATE });
+    return z.NEVER;
+  }
+  if (!inYearRange(at)) {
+    ctx.addIssue({ code: 'custom', message: `must be between the years ${MIN_YEAR} and ${MAX_YEAR}` });
+    return z.NEVER;
+  }
+  return at;
 });
 
 function resourceOf(kinds: readonly ParsedResource['kind'][], wrongKind: string) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest } from '@tizilim/migrations';
+import { grantServiceRole, migrateToLatest } from '@tizilim/migrations';
 import { openDatabase, type Database } from '../db/database.js';
 
 /**
@@ -24,6 +24,8 @@ declare module 'vitest' {
 export type TemplateRef = { kind: 'postgres'; serverUrl: string; template: string } | { kind: 'pglite'; dumpPath: string };
 
 const PREFIX = 'tizilim_test_';
+/** The least-privilege role of test databases on Postgres (cluster-wide, shared by parallel runs; see grantServiceRole). */
+export const TEST_SERVICE_ROLE = 'tizilim_test_service';
 
 export async function createTemplate(serverUrl: string | undefined): Promise<TemplateRef> {
   if (!serverUrl) {
@@ -40,6 +42,8 @@ export async function createTemplate(serverUrl: string | undefined): Promise<Tem
   const database = await openDatabase({ url: withDatabase(serverUrl, template), poolSize: 1 });
   try {
     await migrateToLatest(database.db as unknown as Kysely<unknown>);
+    // Grants live in the database, so every clone has them: no test pays for them again.
+    await grantServiceRole(database.db as unknown as Kysely<unknown>, { name: TEST_SERVICE_ROLE });
   } finally {
     await database.close();
   }
@@ -63,21 +67,40 @@ export async function dropTemplate(ref: TemplateRef): Promise<void> {
 export interface TestDatabase extends Database {
   /** Connection string of the clone (Postgres only): for tests that start a second API process. */
   url: string | undefined;
+  /** The clone as the service role (Postgres only): SELECT, INSERT and the updatable columns, nothing more. */
+  serviceUrl: string | undefined;
+  /**
+   * A connection as the service role, closed with the clone. On PGlite (one role, the owner)
+   * it is the clone's own connection.
+   */
+  openAsService(): Promise<Database>;
 }
 
 export async function cloneTemplate(ref: TemplateRef, poolSize = 10): Promise<TestDatabase> {
   if (ref.kind === 'pglite') {
     const dump = new Blob([await readFile(ref.dumpPath)]);
-    return { ...(await openDatabase({ pgliteDump: dump })), url: undefined };
+    const database = await openDatabase({ pgliteDump: dump });
+    return { ...database, url: undefined, serviceUrl: undefined, openAsService: async () => ({ ...database, close: async () => {} }) };
   }
   const name = `${PREFIX}${randomBytes(4).toString('hex')}_${ref.template.split('_').slice(-2).join('_')}`;
   await adminQuery(ref.serverUrl, `CREATE DATABASE ${name} TEMPLATE ${ref.template}`);
   const url = withDatabase(ref.serverUrl, name);
-  const database = await openDatabase({ url, poolSize });
+  const serviceUrl = withUser(url, TEST_SERVICE_ROLE);
+  // TEST_AS_SERVICE_ROLE=1 runs every test's register as the service role: a check that the
+  // grants cover every route.
+  const database = await openDatabase({ url: process.env.TEST_AS_SERVICE_ROLE === '1' ? serviceUrl : url, poolSize });
+  const extra: Database[] = [];
   return {
     ...database,
     url,
+    serviceUrl,
+    async openAsService() {
+      const service = await openDatabase({ url: serviceUrl, poolSize: 2 });
+      extra.push(service);
+      return service;
+    },
     async close() {
+      for (const e of extra) await e.close();
       await database.close();
       await adminQuery(ref.serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
@@ -92,6 +115,13 @@ async function adminQuery(serverUrl: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = '';
+  return u.toString();
 }
 
 function withDatabase(url: string, database: string): string {

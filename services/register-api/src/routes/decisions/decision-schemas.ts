@@ -24,7 +24,7 @@ export const decisionBody = z
     category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }),
     effectiveFrom: isoInstant.optional(),
     effectiveUntil: isoInstant.optional(),
-    note: text(2000).optional(),
+    note: text(2000, { multiline: true }).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -46,7 +46,7 @@ export const decisionBody = z
     });
   });
 
-export const rejectBody = z.object({ reason: text(2000) }).strict();
+export const rejectBody = z.object({ reason: text(2000, { multiline: true }) }).strict();
 
 export const decisionStatus = z.enum(['pending_approval', 'scheduled', 'in_force', 'ended', 'rejected']);
 

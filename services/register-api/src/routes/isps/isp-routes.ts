@@ -60,7 +60,7 @@ export const ispRoutes: FastifyPluginAsyncZod = async (app) => {
       const isp = await findIsp(trx, request.params.id);
       if (!isp) throw notFound('ISP');
       const name = request.body?.name ?? `${isp.name} gateways`;
-      const user = await insertUser(trx, { name, roles: ['isp'], tokenHash: hashApiToken(token), createdBy: request.user!.id });
+      const user = await insertUser(trx, { name, roles: ['isp'], tokenHash: hashApiToken(token), createdBy: request.user!.id, ttlDays: app.tokenTtlDays });
       await tieUserToIsp(trx, user.id, isp.id);
       await recordAudit(trx, {
         actorId: request.user!.id, sourceIp: request.ip, action: 'isp.token.create', targetType: 'user', targetId: user.id,

@@ -18,7 +18,7 @@ export const legalBasisBody = z
     issuedAt: isoDate,
     effectiveAt: isoDate.optional(),
     provisions: z.array(provision).min(1, 'must cite at least one provision of law').max(50),
-    summary: text(4000).optional(),
+    summary: text(4000, { multiline: true }).optional(),
     documentSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits').transform((s) => s.toLowerCase()).optional(),
     documentUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   })

@@ -16,7 +16,7 @@ export const orderBody = z
     legalBasisId: uuid,
     category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }),
     issuedAt: isoInstant.optional().describe('When the order was issued (default now); it is due 24 hours later'),
-    note: text(2000).optional(),
+    note: text(2000, { multiline: true }).optional(),
   })
   .strict();
 
@@ -24,14 +24,14 @@ export const outcomeBody = z
   .object({
     outcome: z.enum(['removed', 'limited', 'refused'], { error: 'must be removed, limited or refused' }),
     at: isoInstant.describe('When the platform acted (or refused)'),
-    evidence: text(4000).describe('What shows it: a link, a screenshot reference, the platform’s answer'),
+    evidence: text(4000, { multiline: true }).describe('What shows it: a link, a screenshot reference, the platform’s answer'),
   })
   .strict();
 
 export const escalateBody = z
   .object({
     target: z.enum(['content', 'domains'], { error: "must be 'content' (the order's URLs) or 'domains' (the platform's domains)" }),
-    note: text(1000).optional(),
+    note: text(1000, { multiline: true }).optional(),
   })
   .strict();
 

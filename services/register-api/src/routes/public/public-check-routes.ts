@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { checkName } from '../../domain/public-check.js';
 import type { ActiveRules } from '../../domain/active-rules.js';
-import { isoInstant } from '../../schemas/common-schemas.js';
+import { isoInstant, queryText } from '../../schemas/common-schemas.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { checkResultSchema } from './public-schemas.js';
 
@@ -11,7 +11,7 @@ export const publicCheckRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string; a
     schema: {
       tags: ['public'],
       summary: 'Is this name, URL or IP address restricted now (or at `at`)? By which entry, on what legal basis',
-      querystring: z.object({ name: z.string().min(1, 'is required').max(2048), at: isoInstant.optional() }),
+      querystring: z.object({ name: queryText(2048), at: isoInstant.optional() }),
       response: {
         200: checkResultSchema,
         ...errorResponses(400, 429),

@@ -8,15 +8,15 @@ import { CATEGORIES } from '../../domain/categories.js';
 import { fieldError } from '../../errors/error-catalogue.js';
 import { CSV_COLUMNS, csvRow, publicEntry } from '../../domain/public-view.js';
 import { entriesQuery, type EntryFilters } from '../../repositories/public-query-repository.js';
-import { decodeCursor, encodeCursor, isoInstant } from '../../schemas/common-schemas.js';
+import { decodeCursor, encodeCursor, isoInstant, queryText } from '../../schemas/common-schemas.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { publicEntrySchema } from './public-schemas.js';
 
 const filters = z.object({
-  domain: z.string().max(253).optional(),
+  domain: queryText(253).optional(),
   category: z.enum(CATEGORIES).optional(),
   basisKind: z.enum(LEGAL_BASIS_KINDS as [string, ...string[]]).optional(),
-  authority: z.string().min(1).max(300).optional(),
+  authority: queryText(300).optional(),
   since: isoInstant.optional(),
   until: isoInstant.optional(),
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

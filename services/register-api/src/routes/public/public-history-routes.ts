@@ -5,7 +5,7 @@ import { fieldError } from '../../errors/error-catalogue.js';
 import { publicEntry, publicResource } from '../../domain/public-view.js';
 import { decidingSpanAt } from '../../domain/resource-state.js';
 import { blocks } from '../../domain/coverage.js';
-import { isoInstant } from '../../schemas/common-schemas.js';
+import { isoInstant, queryText } from '../../schemas/common-schemas.js';
 import { decisionsOnResource, logEntriesOfResource } from '../../repositories/public-query-repository.js';
 import { findResource } from '../../repositories/resource-repository.js';
 import { rowToPublicEntry } from '../../repositories/public-log-repository.js';
@@ -17,7 +17,7 @@ export const publicHistoryRoutes: FastifyPluginAsyncZod<{ publicBaseUrl: string 
     schema: {
       tags: ['public'],
       summary: 'Every approved decision on a resource, in order, with its legal basis and log entries (value URL-encoded); and which rule or exception decides it now (or at `at`)',
-      params: z.object({ value: z.string().min(1).max(2048) }),
+      params: z.object({ value: queryText(2048) }),
       querystring: z.object({ at: isoInstant.optional() }),
       response: { 200: z.object({}).passthrough(), ...errorResponses(400, 429) },
     },

@@ -4,7 +4,7 @@ import { parseResource } from '@tizilim/shared/resource/index';
 import { CAN } from '../../auth/roles.js';
 import { fieldError } from '../../errors/error-catalogue.js';
 import { resourceStateAt } from '../../domain/resource-state.js';
-import { isoInstant } from '../../schemas/common-schemas.js';
+import { isoInstant, queryText } from '../../schemas/common-schemas.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 
 export const resourceStateView = z
@@ -37,7 +37,7 @@ export const resourceStateRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'The state of a resource now, or at a past instant, and which rule or exception decides it (its own, or a wider one covering it)',
       security: [{ bearer: [] }],
       querystring: z.object({
-        value: z.string().min(1, 'is required').max(2048),
+        value: queryText(2048),
         at: isoInstant.optional(),
       }),
       response: { 200: resourceStateView, ...errorResponses(400, 401, 403) },

@@ -1,0 +1,45 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, type ErrorKind } from './error-catalogue.js';
+
+/**
+ * Errors that happen before a route runs, so the error handler never sees them, answered in
+ * the register's shape all the same: what Node's parser refuses (a header block over
+ * --max-http-header-size: 431; a request line or header that is not HTTP: 400; a client too
+ * slow to send its headers: 408) and what Fastify's router refuses (a path parameter over
+ * maxParamLength: 414; a path that is not valid percent-encoding: 400).
+ */
+export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [kind, message]: [ErrorKind, string] =
+    err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong(err.rawPacket) ? ['URI_TOO_LONG', 'the request URI is too long']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? ['HEADERS_TOO_LARGE', 'the request headers are too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['REQUEST_TIMEOUT', 'the request took too long to arrive']
+    : ['VALIDATION', 'request: not a well-formed HTTP request'];
+  const { code, status } = ERROR_CATALOGUE[kind];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroySoon();
+}
+
+/** Node counts the request line in its header limit: when the line itself is what overflowed, it is the URI. */
+function requestLineTooLong(packet: unknown): boolean {
+  if (!Buffer.isBuffer(packet)) return false;
+  const end = packet.indexOf('\r\n');
+  return end === -1 || end > MAX_REQUEST_LINE;
+}
+
+const MAX_REQUEST_LINE = 8 * 1024;
+
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const [kind, field, problem]: [ErrorKind, string, string] =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['URI_TOO_LONG', 'path', 'a path segment is too long']
+    : error.code === 'FST_ERR_BAD_URL' ? ['VALIDATION', 'path', 'is not a valid URL path (broken percent-encoding)']
+    : ['VALIDATION', 'request', error.message];
+  const { code, status } = ERROR_CATALOGUE[kind];
+  void reply.status(status).send({ error: { code, message: `${field}: ${problem}`, details: [{ field, message: problem }] } });
+}
