@@ -131,7 +131,7 @@ var LOG_REASONS = {
   superseded: true
 };
 var DECISION_ACTIONS = { restrict: true, suspend: true, restore: true };
-var RULE_MODES = { restrict: true, suspend: true };
+var RULE_MODES = { restrict: true, suspend: true, allow: true };
 var OPS = { add: true, remove: true };
 var ISO_UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 var string = (v) => typeof v === "string" ? null : "a string";

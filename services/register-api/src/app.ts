@@ -93,7 +93,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(userRoutes);
   await app.register(userTokenRoutes);
   await app.register(legalBasisRoutes);
-  await app.register(decisionRoutes);
+  const watcher = new LogWatcher(options.db, options.listen);
+  await watcher.start();
+  app.addHook('onClose', () => watcher.stop());
+  await app.register(decisionRoutes, { onAppended: (seq) => watcher.appended(seq) });
   await app.register(resourceStateRoutes);
   await app.register(auditRoutes);
   await app.register(platformRoutes);
@@ -103,9 +106,6 @@ export async function buildApp(options: AppOptions) {
   await app.register(importRoutes);
   await app.register(enforcementMetricsPlugin);
 
-  const watcher = new LogWatcher(options.db, options.listen);
-  await watcher.start();
-  app.addHook('onClose', () => watcher.stop());
   const signingKey = await loadOrCreateSigningKey(options.db, options.signingKey);
   app.decorate('logSigningKey', signingKey);
   await app.register(feedRoutes, { watcher, rpzZone: options.rpzZone ?? 'rpz.tizilim.', maxChangesGap: options.feedMaxChangesGap ?? 100_000, warmSnapshot: options.warmSnapshot ?? false });

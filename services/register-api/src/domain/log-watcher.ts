@@ -66,6 +66,15 @@ export class LogWatcher {
     return this.#head;
   }
 
+  /**
+   * This process committed entries up to `seq` (an approval answered): the head is known to
+   * have moved without waiting for NOTIFY or the poll, so the in-process check copy is not
+   * taken as current while it is behind what this process's own client was just told.
+   */
+  appended(seq: number): void {
+    this.#advance(seq);
+  }
+
   /** Calls `listener` with the new head each time it moves; returns the unsubscribe. */
   onAdvance(listener: (head: number) => void): () => void {
     this.#advanceListeners.add(listener);

@@ -8,7 +8,7 @@ import { createdAtCursor, decodeCursor, encodeCursor, idParams, limitQuery } fro
 import { errorResponses } from '../../schemas/error-responses.js';
 import { decisionBody, decisionStatus, decisionView, rejectBody } from './decision-schemas.js';
 
-export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
+export const decisionRoutes: FastifyPluginAsyncZod<{ onAppended?: (seq: number) => void }> = async (app, opts) => {
   app.post('/v1/decisions', {
     onRequest: app.authorize(CAN.draft),
     schema: {
@@ -35,6 +35,7 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { decision, logEntries } = await approveDecision(app.db, request.params.id, { id: request.user!.id, sourceIp: request.ip });
+    if (logEntries.length > 0) opts.onAppended?.(Math.max(...logEntries));
     return { ...decision, logEntries };
   });
 
