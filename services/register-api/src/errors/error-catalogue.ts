@@ -16,6 +16,10 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { code: 'REG_ERR_RATE_LIMITED', status: 429 },
   INTERNAL: { code: 'REG_ERR_INTERNAL', status: 500 },
   DATABASE_UNAVAILABLE: { code: 'REG_ERR_DATABASE_UNAVAILABLE', status: 503 },
+  /** Approving a decision whose effectiveUntil has already passed: it would never be in force. */
+  WINDOW_PASSED: { code: 'REG_ERR_WINDOW_PASSED', status: 409 },
+  /** The process is stopping: long-polls end at once and new requests are turned away, with Retry-After. */
+  SHUTTING_DOWN: { code: 'REG_ERR_SHUTTING_DOWN', status: 503 },
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_CATALOGUE;
