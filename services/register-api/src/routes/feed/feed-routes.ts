@@ -79,8 +79,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       feedHeaders(reply, contentType, gzip);
       return reply.header('x-register-version', String(head)).send(cached);
     }
-    const derived = await streamDerived(request, reply, contentType, head);
-    if (derived) return derived;
+    if (await streamDerived(request, reply, contentType, head)) return reply;
     return streamRuleSet(request, reply, contentType, snapshotHeader,
       (trx) => activeRuleLinesQuery(trx).stream(FETCH_ROWS), (row) => row.line, (version, count) => cache.begin(version, count));
   });
@@ -166,13 +165,18 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
    * entries in between: the old file's lines minus the rules since removed, then the rules
    * since added (their entries are the newest, so the order by entry holds). No million-row
    * query; the result is the cache's copy of `version` in turn.
+   *
+   * Says whether it took the reply, rather than returning it: a FastifyReply is thenable, so
+   * an async function returning one resolves when the response has finished, to undefined,
+   * and the caller then streamed a second reply into the same request (issue #10's "Reply was
+   * already sent" when a second gateway connected).
    */
-  async function streamDerived(request: FastifyRequest, reply: FastifyReply, contentType: string, version: number): Promise<FastifyReply | undefined> {
+  async function streamDerived(request: FastifyRequest, reply: FastifyReply, contentType: string, version: number): Promise<boolean> {
     const base = cache.latest();
-    if (!base || version <= base.version || version - base.version > MAX_DERIVED_STEP) return undefined;
+    if (!base || version <= base.version || version - base.version > MAX_DERIVED_STEP) return false;
     const step = await snapshotStep(app.db, base.version, version);
     const file = step && (await base.open());
-    if (!step || !file) return undefined;
+    if (!step || !file) return false;
     const count = base.count - step.removed.size + step.added.length;
     const out = new FeedStream(request, reply, contentType);
     out.open(version, cache.begin(version, count));
@@ -191,6 +195,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         await file.close().catch(() => {});
       }
     })();
-    return reply.send(out.body);
+    void reply.send(out.body);
+    return true;
   }
 };
