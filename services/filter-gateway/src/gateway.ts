@@ -71,10 +71,10 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     ready,
     resolveAddresses: (name) => services.dns.resolveAddresses(name),
     async close() {
-      await sync.stop();
-      await heartbeats?.stop();
-      await Promise.all([services.close(), obs.close()]);
-      await feed.close();
+      // Side by side: listeners drain while sync ends its long-poll and writes the snapshot
+      // (whole, by rename) with what it has.
+      await Promise.all([sync.stop(), heartbeats?.stop(), services.close()]);
+      await Promise.all([obs.close(), feed.close()]);
     },
   };
 }

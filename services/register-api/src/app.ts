@@ -6,6 +6,7 @@ import type { DB } from './db/schema.js';
 import { dbPlugin } from './plugins/db-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { shutdownPlugin } from './plugins/shutdown-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
 import { healthRoutes } from './routes/health/health-routes.js';
@@ -58,11 +59,14 @@ export async function buildApp(options: AppOptions) {
     loggerInstance: options.logger === false ? pino({ enabled: false }) : options.logger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    // shutdownPlugin answers requests that arrive while closing, in the register's error shape.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorHandlerPlugin);
+  await app.register(shutdownPlugin);
   await app.register(dbPlugin, { db: options.db });
   await app.register(authPlugin);
   await app.register(metricsPlugin);

@@ -9,6 +9,7 @@ import { bootstrapAdmin } from './domain/bootstrap-admin.js';
 import { DecisionScheduler } from './scheduler/decision-scheduler.js';
 import { OrderScheduler } from './scheduler/order-scheduler.js';
 import { CheckpointScheduler } from './scheduler/checkpoint-scheduler.js';
+import { SHUTDOWN_GRACE_MS } from './plugins/shutdown-plugin.js';
 
 export interface RunningRegister {
   url: string;
@@ -47,10 +48,15 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       url: address,
       database,
       async close() {
-        await checkpoints.stop();
-        await scheduler.stop();
-        await orderScheduler.stop();
-        await app.close();
+        // Long-polls end at once (preClose); running requests get SHUTDOWN_GRACE_MS, then their
+        // connections are closed. Schedulers finish the pass they are in.
+        const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        force.unref();
+        try {
+          await Promise.all([checkpoints.stop(), scheduler.stop(), orderScheduler.stop(), app.close()]);
+        } finally {
+          clearTimeout(force);
+        }
         await database.close();
       },
     };

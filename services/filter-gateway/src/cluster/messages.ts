@@ -7,7 +7,9 @@ import type { FeedChange } from '@tizilim/shared';
  */
 export type PrimaryToWorker =
   | { type: 'tz:reload'; file: string }
-  | { type: 'tz:changes'; changes: FeedChange[]; to: number };
+  | { type: 'tz:changes'; changes: FeedChange[]; to: number }
+  /** Stop: drain the listeners, then exit (the primary kills a worker that takes too long). */
+  | { type: 'tz:drain' };
 
 export type WorkerToPrimary =
   | { type: 'tz:hello' }

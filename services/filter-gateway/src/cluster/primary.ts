@@ -8,7 +8,11 @@ import { FeedClient } from '../sync/feed-client.js';
 import { startHeartbeats } from '../sync/heartbeat-sender.js';
 import { snapshotPath } from '../sync/snapshot-file.js';
 import { SyncEngine } from '../sync/sync-engine.js';
+import { DRAIN_GRACE_MS } from '../util/listen.js';
 import { isTzMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+
+/** A worker still running this long after being told to drain is killed: the stop stays within 3 s. */
+const WORKER_STOP_MS = DRAIN_GRACE_MS + 700;
 
 export interface Primary {
   metricsPort: number;
@@ -86,15 +90,17 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
     metricsPort: obs.port,
     async close() {
       closing = true;
-      await sync.stop();
-      await heartbeats?.stop();
+      const synced = Promise.all([sync.stop(), heartbeats?.stop()]);
       const exits = Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
         if (!w || w.isDead()) return resolve();
         w.once('exit', () => resolve());
-        w.disconnect();
-        setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, 5_000).unref();
+        // The worker drains its listeners (DRAIN_GRACE_MS) and exits; not w.disconnect(),
+        // which waits for every client connection to end by itself.
+        sendTo(w, { type: 'tz:drain' });
+        setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, WORKER_STOP_MS).unref();
       }));
-      await Promise.all([...exits, obs.close(), feed.close()]);
+      await Promise.all([...exits, synced]);
+      await Promise.all([obs.close(), feed.close()]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FeedChange, FeedRule } from '@tizilim/shared';
 import { ruleKey } from '../dns/rules/rule-set.js';
-import type { FeedClient } from './feed-client.js';
+import { FeedHttpError, type FeedClient } from './feed-client.js';
 import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
 
 /** Where the synced rules go: the local RuleSet, or the cluster's workers. */
@@ -35,6 +35,8 @@ export class SyncEngine {
   /** Version the snapshot file holds, and what came after it (for workers that start late). */
   fileVersion = -1;
   changesSinceFile: FeedChange[] = [];
+  /** Times the register asked us to come back later (503 + Retry-After) and we did as told. */
+  retryHints = 0;
 
   #stopped = false;
   #abort = new AbortController();
@@ -104,7 +106,16 @@ export class SyncEngine {
         }
       } catch (err) {
         if (this.#stopped) break;
+        // A register that is stopping says when to come back (503 + Retry-After): wait that
+        // long, not the growing backoff, so the gateway is back the moment another answers.
+        const hinted = err instanceof FeedHttpError ? err.retryAfterMs : undefined;
         this.#setState('unreachable', err);
+        if (hinted !== undefined) {
+          this.retryHints++;
+          await this.#sleep(Math.min(hinted, this.opts.maxBackoffMs));
+          backoff = 250;
+          continue;
+        }
         await this.#sleep(backoff);
         backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
       }

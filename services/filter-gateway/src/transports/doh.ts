@@ -5,7 +5,7 @@ import type { Pipeline } from '../dns/pipeline/build-pipeline.js';
 import { Query } from '../dns/pipeline/types.js';
 import { MAX_MESSAGE } from '../dns/wire/constants.js';
 import { dispatch } from './dispatch.js';
-import { listenOn } from '../util/listen.js';
+import { ConnectionDrain, listenOn } from '../util/listen.js';
 
 const CONTENT_TYPE = 'application/dns-message';
 
@@ -16,8 +16,11 @@ const CONTENT_TYPE = 'application/dns-message';
  */
 export async function startDoh(
   host: string, port: number, pipeline: Pipeline, log: Logger,
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<{ port: number; close(graceMs?: number): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    // Each request is work on its connection until its response is done (or torn down).
+    drain.begin(req.socket);
+    res.once('close', () => drain.end(req.socket));
     const url = req.url ?? '/';
     const qs = url.indexOf('?');
     const path = qs < 0 ? url : url.slice(0, qs);
@@ -52,21 +55,18 @@ export async function startDoh(
       if (res.destroyed || res.headersSent) return;
       if (chunks === null) return end(res, 400);
       const body = Buffer.concat(chunks);
+      // Answered while draining: tell the client not to send more on this connection.
+      if (drain.draining) res.setHeader('connection', 'close');
       res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': body.length });
       res.end(body);
     }, log);
   };
 
+  const drain = new ConnectionDrain(server);
   server.on('clientError', (_err, socket) => socket.destroy());
   server.keepAliveTimeout = 10_000;
   const bound = await listenOn(server, port, host);
-  return {
-    port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return { port: bound, close: (graceMs?: number) => drain.drain(graceMs) };
 }
 
 function end(res: http.ServerResponse, status: number): void {

@@ -5,7 +5,7 @@ import type { Pipeline } from '../dns/pipeline/build-pipeline.js';
 import { Query } from '../dns/pipeline/types.js';
 import { MAX_MESSAGE } from '../dns/wire/constants.js';
 import { dispatch } from './dispatch.js';
-import { listenOn } from '../util/listen.js';
+import { ConnectionDrain, listenOn } from '../util/listen.js';
 
 const IDLE_MS = 10_000;
 /** Queries one connection may have outstanding before we stop reading from it (RFC 7766 6.2.1.1). */
@@ -18,30 +18,31 @@ const MAX_PENDING = 64;
  */
 export async function startTcp(
   host: string, port: number, pipeline: Pipeline, log: Logger,
-): Promise<{ port: number; close(): Promise<void> }> {
-  const conns = new Set<net.Socket>();
+): Promise<{ port: number; close(graceMs?: number): Promise<void> }> {
   const server = net.createServer({ noDelay: true }, (sock) => {
-    conns.add(sock);
     sock.setTimeout(IDLE_MS, () => sock.destroy());
     sock.on('error', () => sock.destroy());
-    sock.on('close', () => conns.delete(sock));
     let acc: Buffer = Buffer.alloc(0);
     let pending = 0;
     const reply = (chunks: Uint8Array[] | null): void => {
       pending--;
       if (pending < MAX_PENDING && sock.isPaused()) sock.resume();
-      if (chunks === null || sock.destroyed) return;
-      let size = 0;
-      for (const c of chunks) size += c.length;
-      const len = Buffer.allocUnsafe(2);
-      len.writeUInt16BE(size, 0);
-      sock.cork();
-      sock.write(len);
-      for (const c of chunks) sock.write(c);
-      sock.uncork();
+      if (chunks !== null && !sock.destroyed) {
+        let size = 0;
+        for (const c of chunks) size += c.length;
+        const len = Buffer.allocUnsafe(2);
+        len.writeUInt16BE(size, 0);
+        sock.cork();
+        sock.write(len);
+        for (const c of chunks) sock.write(c);
+        sock.uncork();
+      }
+      drain.end(sock);
     };
     sock.on('data', (chunk: Buffer) => {
       acc = acc.length === 0 ? chunk : Buffer.concat([acc, chunk]);
+      // Draining: answer what is in flight, read nothing new.
+      if (drain.draining) return;
       while (acc.length >= 2) {
         const n = acc.readUInt16BE(0);
         if (acc.length < 2 + n) break;
@@ -50,19 +51,15 @@ export async function startTcp(
         acc = acc.subarray(2 + n);
         if (n === 0) continue;
         pending++;
+        drain.begin(sock);
         const q = new Query(msg, 'tcp', MAX_MESSAGE, performance.now());
         dispatch(pipeline, q, reply, log);
       }
       if (pending >= MAX_PENDING) sock.pause();
     });
   });
+  const drain = new ConnectionDrain(server);
   server.on('error', (err) => log.warn({ err }, 'tcp server error'));
   const bound = await listenOn(server, port, host);
-  return {
-    port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of conns) s.destroy();
-    }),
-  };
+  return { port: bound, close: (graceMs?: number) => drain.drain(graceMs) };
 }

@@ -9,6 +9,7 @@ import type { DB } from '../../db/schema.js';
 import { activeRuleLinesQuery, activeRulesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
+import { shuttingDown } from '../../plugins/shutdown-plugin.js';
 import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
 import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
@@ -101,14 +102,14 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     onRequest: app.authorize(CAN.readFeed),
     schema: {
       tags: ['feed'],
-      summary: 'Changes after version `since`; waits up to `wait` seconds when there are none; 410 when the snapshot must be reloaded',
+      summary: 'Changes after version `since`; waits up to `wait` seconds when there are none; 410 when the snapshot must be reloaded; 503 with Retry-After when the register is stopping',
       security: [{ bearer: [] }],
       querystring: z.object({
         since: z.coerce.number().int().min(0),
         wait: z.coerce.number().min(0).max(60).default(0),
         limit: z.coerce.number().int().min(1).max(10_000).default(5_000),
       }),
-      response: { 200: z.object({ from: z.number(), to: z.number(), changes: z.array(changeSchema) }), ...errorResponses(400, 401, 403, 410) },
+      response: { 200: z.object({ from: z.number(), to: z.number(), changes: z.array(changeSchema) }), ...errorResponses(400, 401, 403, 410, 503) },
     },
   }, async (request) => {
     const { since, wait, limit } = request.query;
@@ -119,7 +120,9 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       if (wait === 0) return { from: since, to: since, changes: [] };
       // Woken by a new entry (NOTIFY is sent after its commit) or by the end of the wait: the
       // changes query alone tells which, one round trip between the wake-up and the answer.
-      await opts.watcher.waitBeyond(since, wait * 1000);
+      await opts.watcher.waitBeyond(since, wait * 1000, app.stopping);
+      // Stopping: end the poll now with a retry hint rather than hold the process for `wait`.
+      if (app.stopping.aborted && opts.watcher.head <= since) throw shuttingDown();
     }
     const rows = await changesSince(app.db, since, limit);
     const changes = rows.map(changeFromLogRow);
