@@ -83,7 +83,9 @@ const shutdown = (signal: string) => {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
   if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGTERM');
-  const registerClosed = register.close().catch((err: unknown) => {
+  const registerClosed = register.close().then(() => {
+    logger.info({ ms: Date.now() - started }, 'register-api stopped');
+  }, (err: unknown) => {
     logger.error({ err }, 'error while stopping the register');
     process.exitCode = 1;
   });
