@@ -57,7 +57,10 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
   const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready,
-    status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state }),
+    status: () => ({
+      version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state,
+      ...(sync.snapshotWriteError === undefined ? {} : { snapshotFile: `write failing: ${sync.snapshotWriteError}` }),
+    }),
   }, log);
   log.info({ dns: services.dns.udpPort, udp: services.dns.udpMode, doh: services.dns.dohPort, metrics: obs.port }, 'gateway listening');
   return {

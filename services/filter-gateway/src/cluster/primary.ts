@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry } from 'prom-client';
+import type { FeedRule } from '@tizilim/shared';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { startObservabilityServer } from '../observability/http-server.js';
@@ -36,12 +37,16 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
     for (const w of Object.values(cluster.workers ?? {})) if (w) sendTo(w, m);
   };
 
+  /** Workers read a whole set from the file; when its write failed, the set goes over IPC instead. */
+  const wholeSet = (version: number, rules: ReadonlyMap<string, FeedRule>): PrimaryToWorker =>
+    sync.fileVersion === version ? { type: 'tz:reload', file } : { type: 'tz:replace', rules: [...rules.values()], version };
+
   const feed = new FeedClient(cfg.registerUrl, cfg.ispToken);
   const sync = new SyncEngine(
     { snapshotFile: file, waitSeconds: cfg.syncWaitSeconds, maxBackoffMs: cfg.syncMaxBackoffMs },
     feed,
     {
-      reload: () => broadcast({ type: 'tz:reload', file }),
+      reload: (version, rules) => broadcast(wholeSet(version, rules)),
       changes: (changes, to) => broadcast({ type: 'tz:changes', changes: [...changes], to }),
     },
     log.child({ component: 'sync' }),
@@ -50,10 +55,13 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
   cluster.on('message', (w: Worker, m: unknown) => {
     if (!isTzMessage(m)) return;
     const msg = m as WorkerToPrimary;
-    if (msg.type === 'tz:hello' && sync.version >= 0 && sync.fileVersion >= 0) {
+    if (msg.type === 'tz:hello' && sync.version >= 0 && sync.fileVersion >= 0 && sync.snapshotWriteError === undefined) {
       // A worker that starts late catches up from the file plus what came after it.
       sendTo(w, { type: 'tz:reload', file });
       if (sync.changesSinceFile.length > 0) sendTo(w, { type: 'tz:changes', changes: sync.changesSinceFile, to: sync.version });
+    } else if (msg.type === 'tz:hello' && sync.version >= 0) {
+      // The file is behind and cannot be written (disk full): the set itself, over IPC.
+      sendTo(w, { type: 'tz:replace', rules: [...sync.rules.values()], version: sync.version });
     } else if (msg.type === 'tz:ready') {
       readyWorkers.add(w.id);
     }
@@ -83,7 +91,10 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
       return { contentType: own.contentType, body: `${mine}\n${workers}` };
     },
     ready: () => readyWorkers.size >= cfg.workers,
-    status: () => ({ workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state }),
+    status: () => ({
+      workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state,
+      ...(sync.snapshotWriteError === undefined ? {} : { snapshotFile: `write failing: ${sync.snapshotWriteError}` }),
+    }),
   }, log);
 
   return {

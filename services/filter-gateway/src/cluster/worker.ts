@@ -36,6 +36,8 @@ export async function startWorker(cfg: GatewayConfig, log: Logger): Promise<Serv
         if (msg.type === 'tz:reload') {
           const snap = await readSnapshotFile(msg.file);
           if (snap) rules.replace(snap.rules, snap.version);
+        } else if (msg.type === 'tz:replace') {
+          rules.replace(msg.rules, msg.version);
         } else if (msg.type === 'tz:changes') {
           rules.apply(msg.changes, msg.to);
         }
