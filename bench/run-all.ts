@@ -14,6 +14,8 @@
  *   blockpage  tsx bench/sni/blockpage-bench.ts                                   2 min
  *   register   tsx bench/register/register-bench.ts (seeds 1M rules in Postgres) 20 min
  *   dns        tsx bench/dns/dns-bench.ts (batched and dgram UDP, 1 and 2 workers) 20 min
+ *   fanout     tsx bench/lifecycle/fanout-bench.ts (1,000 long-polling gateways)  10 min
+ *   soak       tsx bench/lifecycle/soak-bench.ts (SOAK_MINUTES, default 30)       SOAK_MINUTES + 5 min
  * Whole run: about 30–35 minutes on a 2-core machine (the register bench alone ~10 min, most
  * of it the 1M-row seed; the DNS bench ~13 min); at most the sum of the bounds, 50 minutes. Arguments after `--` that start with `--`
  * are not passed on; set each benchmark's own environment variables instead (e.g.
@@ -35,6 +37,8 @@ const BENCHES: Bench[] = [
   { name: 'blockpage', file: 'sni/blockpage-bench.ts', nodeArgs: [], args: [], boundMinutes: 2, what: '451 block page under autocannon' },
   { name: 'register', file: 'register/register-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'register API on Postgres with 1M rules: check, entries, export, snapshot, approve → visible' },
   { name: 'dns', file: 'dns/dns-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'DNS gateway (batched and dgram UDP) and Unbound under dnsperf, 100k and 1M rules' },
+  { name: 'fanout', file: 'lifecycle/fanout-bench.ts', nodeArgs: [], args: [], boundMinutes: 10, what: '1,000 simulated gateways long-polling two API processes: approve → all have it, p99' },
+  { name: 'soak', file: 'lifecycle/soak-bench.ts', nodeArgs: [], args: [], boundMinutes: Number(process.env.SOAK_MINUTES ?? 30) + 5, what: 'mixed load on register and gateway for SOAK_MINUTES (30): RSS, fds, event-loop delay, p99 per minute; drift' },
 ];
 
 interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }
