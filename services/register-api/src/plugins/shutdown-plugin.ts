@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { RegisterError } from '../errors/error-catalogue.js';
@@ -39,6 +40,8 @@ export function shuttingDown(): RegisterError {
  */
 export const shutdownPlugin = fp(async (app: FastifyInstance) => {
   const stop = new AbortController();
+  // Every waiting long-poll listens on it: hundreds are normal, not a leak.
+  setMaxListeners(0, stop.signal);
   app.decorate('stopping', stop.signal);
   app.addHook('preClose', async () => {
     stop.abort();

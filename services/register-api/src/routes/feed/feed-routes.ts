@@ -6,11 +6,12 @@ import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
 import type { DB } from '../../db/schema.js';
-import { activeRuleLinesQuery, activeRulesQuery, changesSince, countActiveRules } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, activeRulesQuery, countActiveRules } from '../../repositories/feed-repository.js';
+import { SharedChanges } from './shared-changes.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { shuttingDown } from '../../plugins/shutdown-plugin.js';
-import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
+import { snapshotHeader, snapshotLine } from './feed-lines.js';
 import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
@@ -44,6 +45,7 @@ const changeSchema = z.object({
  */
 export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) => {
   const cache = new SnapshotCache();
+  const shared = new SharedChanges(app.db);
   const stopWarming = new AbortController();
   let warming: Promise<unknown> = Promise.resolve();
   if (opts.warmSnapshot) {
@@ -111,9 +113,12 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       }),
       response: { 200: z.object({ from: z.number(), to: z.number(), changes: z.array(changeSchema) }), ...errorResponses(400, 401, 403, 410, 503) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { since, wait, limit } = request.query;
-    const head = (await logHead(app.db)).seq;
+    // The watcher's head (kept by NOTIFY) spares a query per poll; the database is asked only
+    // when the gateway claims more than the watcher has seen, which may be the watcher lagging.
+    // A poll that will not wait reads the database's head: it must see a change committed a moment ago.
+    const head = wait === 0 || since > opts.watcher.head ? (await logHead(app.db)).seq : opts.watcher.head;
     if (since > head) throw new RegisterError('FEED_GONE', `version ${since} is ahead of the register (${head}); reload the snapshot`);
     if (head - since > opts.maxChangesGap) throw new RegisterError('FEED_GONE', `version ${since} is too far behind (${head}); reload the snapshot`);
     if (since === head) {
@@ -124,9 +129,10 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       // Stopping: end the poll now with a retry hint rather than hold the process for `wait`.
       if (app.stopping.aborted && opts.watcher.head <= since) throw shuttingDown();
     }
-    const rows = await changesSince(app.db, since, limit);
-    const changes = rows.map(changeFromLogRow);
-    return { from: since, to: changes.at(-1)?.seq ?? since, changes };
+    // Encoded once for every poll that shares it (the schema above still documents the shape).
+    const { json } = await shared.page(since, limit);
+    // A string body bypasses the serializer; the type provider only knows the object form.
+    return reply.type('application/json; charset=utf-8').send(json as never);
   });
 
   /** Every active rule from one REPEATABLE READ snapshot of the database, optionally kept as the cache's copy. */
