@@ -19,6 +19,8 @@
  *   ip-policy  tsx bench/dns/ip-policy-bench.ts (IP/CIDR rules, in one process)    3 min
  *   dot        tsx bench/dns/dot-bench.ts (gateway vs Unbound over DoT)             8 min
  *   tlog       tsx bench/tlog/tlog-bench.ts (seeds 1M entries; proofs, tiles, witness) 25 min
+ *   fanout     tsx bench/lifecycle/fanout-bench.ts (1,000 long-polling gateways)  10 min
+ *   soak       tsx bench/lifecycle/soak-bench.ts (SOAK_MINUTES, default 30)       SOAK_MINUTES + 5 min
  * Whole run: about 30–35 minutes on a 2-core machine (the register bench alone ~10 min, most
  * of it the 1M-row seed; the DNS bench ~13 min); at most the sum of the bounds, 50 minutes. Arguments after `--` that start with `--`
  * are not passed on; set each benchmark's own environment variables instead (e.g.
@@ -45,6 +47,8 @@ const BENCHES: Bench[] = [
   { name: 'ip-policy', file: 'dns/ip-policy-bench.ts', nodeArgs: [], args: [], boundMinutes: 3, what: 'matcher and pipeline with and without 10 % IP/CIDR rules, one process' },
   { name: 'dot', file: 'dns/dot-bench.ts', nodeArgs: [], args: [], boundMinutes: 8, what: 'DoT: gateway vs Unbound-DoT under dnsperf -m dot, 100k rules + 10 % IP/CIDR' },
   { name: 'tlog', file: 'tlog/tlog-bench.ts', nodeArgs: [], args: [], boundMinutes: 25, what: 'transparency log with 1M entries: inclusion proofs, tiles, checkpoint, witness catching a rollback' },
+  { name: 'fanout', file: 'lifecycle/fanout-bench.ts', nodeArgs: [], args: [], boundMinutes: 10, what: '1,000 simulated gateways long-polling two API processes: approve → all have it, p99' },
+  { name: 'soak', file: 'lifecycle/soak-bench.ts', nodeArgs: [], args: [], boundMinutes: Number(process.env.SOAK_MINUTES ?? 30) + 5, what: 'mixed load on register and gateway for SOAK_MINUTES (30): RSS, fds, event-loop delay, p99 per minute; drift' },
 ];
 
 interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }

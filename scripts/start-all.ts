@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { generateApiToken, hashApiToken } from '@tizilim/register-api/auth/api-token';
 import { loadRegisterConfig } from '@tizilim/register-api/config';
 import { startRegister } from '@tizilim/register-api/register-service';
+import { SHUTDOWN_DEADLINE_MS } from '@tizilim/register-api/plugins/shutdown-plugin';
 import { findUserByTokenHash, insertUser } from '@tizilim/register-api/repositories/user-repository';
 import { insertIsp, listIsps, tieUserToIsp } from '@tizilim/register-api/repositories/isp-repository';
 import { ensureSelfSignedPair } from '@tizilim/filter-gateway/tls/self-signed';
@@ -84,21 +85,36 @@ logger.info(
 );
 
 let closing = false;
-const shutdown = () => {
+const gatewayExited = new Promise<void>((resolve) => gateway.once('exit', () => resolve()));
+/** Ctrl-C stops both within 3 s: the gateway drains and keeps its snapshot, the register ends its long-polls at once. */
+const shutdown = (signal: string) => {
   if (closing) return;
   closing = true;
-  gateway.kill('SIGTERM');
-  register.close().catch((err: unknown) => {
+  const started = Date.now();
+  logger.info({ signal }, 'stopping register-api and filter-gateway');
+  setTimeout(() => {
+    logger.error({ ms: Date.now() - started }, 'stop took too long; exiting');
+    gateway.kill('SIGKILL');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGTERM');
+  const registerClosed = register.close().then(() => {
+    logger.info({ ms: Date.now() - started }, 'register-api stopped');
+  }, (err: unknown) => {
     logger.error({ err }, 'error while stopping the register');
     process.exitCode = 1;
+  });
+  void Promise.all([registerClosed, gatewayExited]).then(() => {
+    logger.info({ ms: Date.now() - started }, 'stopped');
+    process.exit();
   });
 };
 gateway.once('exit', (code) => {
   if (!closing) {
     logger.error({ code }, 'filter-gateway stopped; stopping the register too');
     process.exitCode = 1;
-    shutdown();
+    shutdown('gateway exit');
   }
 });
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

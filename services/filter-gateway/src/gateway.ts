@@ -71,7 +71,11 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
   const obs = await startObservabilityServer(cfg.host, cfg.metricsPort, {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready,
-    status: () => ({ version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state, ...(rpz ? { rpz: rpz.status() } : {}) }),
+    status: () => ({
+      version: rules.version, rules: rules.matcher.ruleCount, sync: sync.state,
+      ...(rpz ? { rpz: rpz.status() } : {}),
+      ...(sync.snapshotWriteError === undefined ? {} : { snapshotFile: `write failing: ${sync.snapshotWriteError}` }),
+    }),
   }, log);
   log.info({
     dns: services.dns.udpPort, udp: services.dns.udpMode, dot: services.dns.dotPort, doh: services.dns.dohPort,
@@ -91,10 +95,10 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
     ready,
     resolveAddresses: (name) => services.dns.resolveAddresses(name),
     async close() {
-      await sync.stop();
-      await heartbeats?.stop();
-      await Promise.all([services.close(), obs.close(), rpz?.close()]);
-      await feed.close();
+      // Side by side: listeners drain while sync ends its long-poll and writes the snapshot
+      // (whole, by rename) with what it has.
+      await Promise.all([sync.stop(), heartbeats?.stop(), services.close()]);
+      await Promise.all([obs.close(), feed.close(), rpz?.close()]);
     },
   };
 }

@@ -7,6 +7,7 @@ import { dbPlugin } from './plugins/db-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { clientErrorHandler, frameworkErrorHandler } from './errors/client-errors.js';
+import { shutdownPlugin } from './plugins/shutdown-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
 import { healthRoutes } from './routes/health/health-routes.js';
@@ -79,11 +80,14 @@ export async function buildApp(options: AppOptions) {
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
+    // shutdownPlugin answers requests that arrive while closing, in the register's error shape.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorHandlerPlugin);
+  await app.register(shutdownPlugin);
   await app.register(dbPlugin, { db: options.db });
   await app.register(authPlugin, { listen: options.listen, tokenTtlDays: options.tokenTtlDays });
   await app.register(metricsPlugin);

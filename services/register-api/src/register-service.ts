@@ -9,6 +9,7 @@ import { DecisionScheduler } from './scheduler/decision-scheduler.js';
 import { OrderScheduler } from './scheduler/order-scheduler.js';
 import { CheckpointScheduler } from './scheduler/checkpoint-scheduler.js';
 import { TlogCheckpointScheduler } from './scheduler/tlog-checkpoint-scheduler.js';
+import { SHUTDOWN_GRACE_MS } from './plugins/shutdown-plugin.js';
 
 export interface RunningRegister {
   url: string;
@@ -56,11 +57,15 @@ export async function startRegister(config: RegisterConfig, logger: Logger): Pro
       url: address,
       database,
       async close() {
-        await checkpoints.stop();
-        await tlogCheckpoints.stop();
-        await scheduler.stop();
-        await orderScheduler.stop();
-        await app.close();
+        // Long-polls end at once (preClose); running requests get SHUTDOWN_GRACE_MS, then their
+        // connections are closed. Schedulers finish the pass they are in.
+        const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        force.unref();
+        try {
+          await Promise.all([checkpoints.stop(), tlogCheckpoints.stop(), scheduler.stop(), orderScheduler.stop(), app.close()]);
+        } finally {
+          clearTimeout(force);
+        }
         await database.close();
       },
     };

@@ -1,4 +1,4 @@
-import type { FeedChange } from '@tizilim/shared';
+import type { FeedChange, FeedRule } from '@tizilim/shared';
 
 /**
  * IPC between the primary (sync, snapshot file, metrics endpoint) and the workers (DNS).
@@ -7,7 +7,11 @@ import type { FeedChange } from '@tizilim/shared';
  */
 export type PrimaryToWorker =
   | { type: 'tz:reload'; file: string }
-  | { type: 'tz:changes'; changes: FeedChange[]; to: number };
+  | { type: 'tz:changes'; changes: FeedChange[]; to: number }
+  /** The whole set over IPC: only when the snapshot file could not be written (a full disk). */
+  | { type: 'tz:replace'; rules: FeedRule[]; version: number }
+  /** Stop: drain the listeners, then exit (the primary kills a worker that takes too long). */
+  | { type: 'tz:drain' };
 
 export type WorkerToPrimary =
   | { type: 'tz:hello' }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry } from 'prom-client';
+import type { FeedRule } from '@tizilim/shared';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { tlsFiles } from '../dns-listeners.js';
@@ -10,7 +11,11 @@ import { FeedClient } from '../sync/feed-client.js';
 import { startHeartbeats } from '../sync/heartbeat-sender.js';
 import { snapshotPath } from '../sync/snapshot-file.js';
 import { SyncEngine } from '../sync/sync-engine.js';
+import { DRAIN_GRACE_MS } from '../util/listen.js';
 import { isTzMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+
+/** A worker still running this long after being told to drain is killed: the stop stays within 3 s. */
+const WORKER_STOP_MS = DRAIN_GRACE_MS + 700;
 
 export interface Primary {
   metricsPort: number;
@@ -38,12 +43,16 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
     for (const w of Object.values(cluster.workers ?? {})) if (w) sendTo(w, m);
   };
 
+  /** Workers read a whole set from the file; when its write failed, the set goes over IPC instead. */
+  const wholeSet = (version: number, rules: ReadonlyMap<string, FeedRule>): PrimaryToWorker =>
+    sync.fileVersion === version ? { type: 'tz:reload', file } : { type: 'tz:replace', rules: [...rules.values()], version };
+
   const feed = new FeedClient(cfg.registerUrl, cfg.ispToken);
   const sync = new SyncEngine(
     { snapshotFile: file, waitSeconds: cfg.syncWaitSeconds, maxBackoffMs: cfg.syncMaxBackoffMs },
     feed,
     {
-      reload: () => broadcast({ type: 'tz:reload', file }),
+      reload: (version, rules) => broadcast(wholeSet(version, rules)),
       changes: (changes, to) => broadcast({ type: 'tz:changes', changes: [...changes], to }),
     },
     log.child({ component: 'sync' }),
@@ -52,10 +61,13 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
   cluster.on('message', (w: Worker, m: unknown) => {
     if (!isTzMessage(m)) return;
     const msg = m as WorkerToPrimary;
-    if (msg.type === 'tz:hello' && sync.version >= 0 && sync.fileVersion >= 0) {
+    if (msg.type === 'tz:hello' && sync.version >= 0 && sync.fileVersion >= 0 && sync.snapshotWriteError === undefined) {
       // A worker that starts late catches up from the file plus what came after it.
       sendTo(w, { type: 'tz:reload', file });
       if (sync.changesSinceFile.length > 0) sendTo(w, { type: 'tz:changes', changes: sync.changesSinceFile, to: sync.version });
+    } else if (msg.type === 'tz:hello' && sync.version >= 0) {
+      // The file is behind and cannot be written (disk full): the set itself, over IPC.
+      sendTo(w, { type: 'tz:replace', rules: [...sync.rules.values()], version: sync.version });
     } else if (msg.type === 'tz:ready') {
       readyWorkers.add(w.id);
     }
@@ -87,22 +99,28 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
       return { contentType: own.contentType, body: `${mine}\n${workers}` };
     },
     ready: () => readyWorkers.size >= cfg.workers,
-    status: () => ({ workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state, ...(rpz ? { rpz: rpz.status() } : {}) }),
+    status: () => ({
+      workersReady: readyWorkers.size, workers: cfg.workers, version: sync.version, sync: sync.state,
+      ...(rpz ? { rpz: rpz.status() } : {}),
+      ...(sync.snapshotWriteError === undefined ? {} : { snapshotFile: `write failing: ${sync.snapshotWriteError}` }),
+    }),
   }, log);
 
   return {
     metricsPort: obs.port,
     async close() {
       closing = true;
-      await sync.stop();
-      await heartbeats?.stop();
+      const synced = Promise.all([sync.stop(), heartbeats?.stop()]);
       const exits = Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
         if (!w || w.isDead()) return resolve();
         w.once('exit', () => resolve());
-        w.disconnect();
-        setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, 5_000).unref();
+        // The worker drains its listeners (DRAIN_GRACE_MS) and exits; not w.disconnect(),
+        // which waits for every client connection to end by itself.
+        sendTo(w, { type: 'tz:drain' });
+        setTimeout(() => { if (!w.isDead()) w.kill('SIGKILL'); }, WORKER_STOP_MS).unref();
       }));
-      await Promise.all([...exits, obs.close(), feed.close(), rpz?.close()]);
+      await Promise.all([...exits, synced]);
+      await Promise.all([obs.close(), feed.close(), rpz?.close()]);
     },
   };
 }

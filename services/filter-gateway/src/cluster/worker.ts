@@ -26,11 +26,18 @@ export async function startWorker(cfg: GatewayConfig, log: Logger): Promise<Serv
   process.on('message', (m: unknown) => {
     if (!isTzMessage(m)) return;
     const msg = m as PrimaryToWorker;
+    if (msg.type === 'tz:drain') {
+      // Not queued behind a rule reload: draining starts now.
+      void drainAndExit();
+      return;
+    }
     queue = queue.then(async () => {
       try {
         if (msg.type === 'tz:reload') {
           const snap = await readSnapshotFile(msg.file);
           if (snap) rules.replace(snap.rules, snap.version);
+        } else if (msg.type === 'tz:replace') {
+          rules.replace(msg.rules, msg.version);
         } else if (msg.type === 'tz:changes') {
           rules.apply(msg.changes, msg.to);
         }
@@ -41,7 +48,16 @@ export async function startWorker(cfg: GatewayConfig, log: Logger): Promise<Serv
     });
   });
 
-  const services = await startServices(cfg, rules, registry, log);
+  let draining: Promise<void> | undefined;
+  const drainAndExit = (): Promise<void> => {
+    draining ??= (services?.close() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      (err: unknown) => { log.error({ err }, 'drain failed'); process.exit(1); },
+    );
+    return draining;
+  };
+  let services: Services | undefined;
+  services = await startServices(cfg, rules, registry, log);
   listening = true;
   send({ type: 'tz:hello' });
   return services;

@@ -20,4 +20,16 @@ export function registerSyncMetrics(registry: Registry, sync: SyncEngine): void 
     registers: [registry], aggregator: 'max',
     collect() { this.set((Date.now() - (sync.lastContact || started)) / 1000); },
   });
+  new Gauge({
+    name: 'snapshot_write_failures',
+    help: 'Snapshot file writes that failed since start (a full or read-only data directory); enforcement goes on from memory',
+    registers: [registry], aggregator: 'max',
+    collect() { this.set(sync.snapshotWriteFailures); },
+  });
+  new Gauge({
+    name: 'snapshot_write_ok',
+    help: '1 when the last snapshot file write succeeded (or none was needed yet), 0 while writes fail',
+    registers: [registry], aggregator: 'min',
+    collect() { this.set(sync.snapshotWriteError === undefined ? 1 : 0); },
+  });
 }

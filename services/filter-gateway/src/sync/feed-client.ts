@@ -5,9 +5,16 @@ import type { FeedChange, FeedChangesPage } from '@tizilim/shared';
 import { checkRule, readSnapshotStream, type Snapshot } from './snapshot-codec.js';
 
 export class FeedHttpError extends Error {
-  constructor(readonly status: number, what: string) {
-    super(`${what}: register answered ${status}`);
+  constructor(readonly status: number, what: string, readonly retryAfterMs?: number) {
+    super(`${what}: register answered ${status}${retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`}`);
   }
+}
+
+/** Retry-After in seconds (RFC 9110 10.2.3; the register never sends the date form), capped at a minute. */
+export function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || !/^\d{1,6}$/.test(text.trim())) return undefined;
+  return Math.min(Number(text.trim()), 60) * 1000;
 }
 
 /**
@@ -39,7 +46,7 @@ export class FeedClient {
     });
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new FeedHttpError(res.statusCode, 'snapshot');
+      throw new FeedHttpError(res.statusCode, 'snapshot', retryAfterMs(res.headers['retry-after']));
     }
     let body: Readable = res.body;
     if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') body = res.body.pipe(createGunzip());
@@ -55,7 +62,7 @@ export class FeedClient {
       signal,
     });
     if (res.statusCode === 410) { await res.body.dump(); return 'gone'; }
-    if (res.statusCode !== 200) { await res.body.dump(); throw new FeedHttpError(res.statusCode, 'changes'); }
+    if (res.statusCode !== 200) { await res.body.dump(); throw new FeedHttpError(res.statusCode, 'changes', retryAfterMs(res.headers['retry-after'])); }
     const page = (await res.body.json()) as Partial<FeedChangesPage>;
     if (!page || !Number.isInteger(page.to) || !Array.isArray(page.changes)) throw new Error('changes page is malformed');
     const changes: FeedChange[] = [];

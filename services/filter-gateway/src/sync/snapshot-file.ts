@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FeedRule } from '@tizilim/shared';
@@ -49,4 +49,22 @@ export async function writeSnapshotFile(file: string, version: number, rules: It
   // Make the rename itself durable.
   const dir = await open(path.dirname(file), 'r').catch(() => undefined);
   if (dir) { await dir.sync().catch(() => undefined); await dir.close(); }
+}
+
+/**
+ * Removes the temporary files of writes that never reached their rename (the process was
+ * killed mid-write). Only this process writes here, and it has not started writing yet.
+ */
+export async function removeStaleTemps(file: string): Promise<number> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  const stale = names.filter((n) => n.startsWith(prefix));
+  await Promise.all(stale.map((n) => rm(path.join(dir, n), { force: true })));
+  return stale.length;
 }

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { FeedChange, FeedRule } from '@tizilim/shared';
 import { ruleKey } from '../dns/rules/rule-set.js';
-import type { FeedClient } from './feed-client.js';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+import { FeedHttpError, type FeedClient } from './feed-client.js';
+import { readSnapshotFile, removeStaleTemps, writeSnapshotFile } from './snapshot-file.js';
 
 /** Where the synced rules go: the local RuleSet, or the cluster's workers. */
 export interface RuleSink {
-  /** A full rule set replaced the old one; the snapshot file already holds it. */
+  /** A full rule set replaced the old one; the snapshot file holds it unless its write failed (see `fileVersion`). */
   reload(version: number, rules: ReadonlyMap<string, FeedRule>): void;
   changes(changes: readonly FeedChange[], to: number): void;
 }
@@ -50,6 +50,11 @@ export class SyncEngine {
   /** Version the snapshot file holds, and what came after it (for workers that start late). */
   fileVersion = -1;
   changesSinceFile: FeedChange[] = [];
+  /** Why the last snapshot file write failed (ENOSPC, EROFS, ...); undefined once one succeeds. */
+  snapshotWriteError: string | undefined;
+  snapshotWriteFailures = 0;
+  /** Times the register asked us to come back later (503 + Retry-After) and we did as told. */
+  retryHints = 0;
 
   #stopped = false;
   #abort = new AbortController();
@@ -68,6 +73,8 @@ export class SyncEngine {
 
   /** Loads the disk snapshot (if any) and starts following the register in the background. */
   async start(): Promise<void> {
+    const stale = await removeStaleTemps(this.opts.snapshotFile).catch(() => 0);
+    if (stale > 0) this.log.warn({ stale }, 'removed unfinished snapshot writes (the gateway was killed while writing)');
     try {
       const snap = await readSnapshotFile(this.opts.snapshotFile);
       if (snap) {
@@ -144,7 +151,16 @@ export class SyncEngine {
         }
       } catch (err) {
         if (this.#stopped) break;
+        // A register that is stopping says when to come back (503 + Retry-After): wait that
+        // long, not the growing backoff, so the gateway is back the moment another answers.
+        const hinted = err instanceof FeedHttpError ? err.retryAfterMs : undefined;
         this.#setState('unreachable', err);
+        if (hinted !== undefined) {
+          this.retryHints++;
+          await this.#sleep(Math.min(hinted, this.opts.maxBackoffMs));
+          backoff = 250;
+          continue;
+        }
         await this.#sleep(backoff);
         backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
       }
@@ -203,8 +219,15 @@ export class SyncEngine {
         await writeSnapshotFile(this.opts.snapshotFile, version, this.rules.values(), this.rules.size);
         this.fileVersion = version;
         this.changesSinceFile = this.changesSinceFile.filter((c) => c.seq > version);
+        if (this.snapshotWriteError !== undefined) this.log.info({ version }, 'snapshot file written again');
+        this.snapshotWriteError = undefined;
       } catch (err) {
+        // The rules in memory stay in force; the file keeps the last whole snapshot. Reported
+        // in /metrics and /readyz until a write succeeds; retried with the next change.
+        this.snapshotWriteFailures++;
+        this.snapshotWriteError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         this.log.error({ err }, 'could not write the snapshot file');
+        if (!this.#stopped) this.#schedulePersist();
       }
     });
     return this.#persisting;

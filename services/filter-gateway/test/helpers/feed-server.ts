@@ -14,6 +14,10 @@ export class TestFeed {
   keptFrom = 0;
   snapshotRequests = 0;
   changesRequests = 0;
+  /** Seconds of Retry-After while the feed plays a register that is stopping (503); undefined = serving. */
+  stoppingRetryAfter: number | undefined;
+  /** When each request arrived (ms), to measure how a client spaced its retries. */
+  readonly requestTimes: number[] = [];
   port = 0;
   readonly #waiters = new Set<() => void>();
   readonly #server = http.createServer((req, res) => this.#handle(req, res));
@@ -66,6 +70,12 @@ export class TestFeed {
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.headers.authorization !== `Bearer ${this.token}`) { res.writeHead(401).end(); return; }
     const u = new URL(req.url ?? '/', 'http://x');
+    this.requestTimes.push(Date.now());
+    if (this.stoppingRetryAfter !== undefined) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(this.stoppingRetryAfter) });
+      res.end(JSON.stringify({ error: { code: 'REG_ERR_SHUTTING_DOWN', message: 'the register is stopping' } }));
+      return;
+    }
     if (u.pathname === '/v1/feed/snapshot') {
       this.snapshotRequests++;
       const lines = [JSON.stringify({ version: this.version, count: this.rules.size, generatedAt: new Date().toISOString() })];

@@ -107,6 +107,12 @@ export async function approveDecision(db: Kysely<DB>, id: string, actor: Actor):
       throw new RegisterError('SELF_APPROVAL', 'a decision must be approved by someone other than its author');
     }
     const section = await enterEnforcementSection(trx);
+    // Approved now, it would end in the same instant: no log entry, nothing ever enforced. Say
+    // so and write nothing (the transaction rolls back) rather than answer 200 with 'ended'.
+    if (decision.effective_until !== null && decision.effective_until <= section.at) {
+      throw new RegisterError('WINDOW_PASSED',
+        `the decision's window ended at ${decision.effective_until.toISOString()}, before this approval (${section.at.toISOString()}); it would never be in force. Reject it and draft a new one with a later effectiveUntil`);
+    }
     const approval = { approved_by: actor.id, approved_at: section.at };
     const audit = (status: DecisionStatus, logEntries: number[]) => auditWrite(trx, {
       actorId: actor.id, sourceIp: actor.sourceIp, action: 'decision.approve', targetType: 'decision', targetId: id,

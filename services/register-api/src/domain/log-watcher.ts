@@ -44,19 +44,21 @@ export class LogWatcher {
     await this.#unsubscribe?.();
   }
 
-  /** Resolves once the head is beyond `since`, or after `timeoutMs`, whichever comes first. */
-  waitBeyond(since: number, timeoutMs: number): Promise<void> {
-    if (this.#head > since || timeoutMs <= 0) return Promise.resolve();
+  /** Resolves once the head is beyond `since`, after `timeoutMs`, or when `signal` aborts, whichever comes first. */
+  waitBeyond(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#head > since || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter: Waiter = {
         since,
         wake: () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', waiter.wake);
           this.#waiters.delete(waiter);
           resolve();
         },
       };
       const timer = setTimeout(waiter.wake, timeoutMs);
+      signal?.addEventListener('abort', waiter.wake, { once: true });
       this.#waiters.add(waiter);
     });
   }

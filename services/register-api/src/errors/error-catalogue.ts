@@ -19,6 +19,10 @@ export const ERROR_CATALOGUE = {
   REQUEST_TIMEOUT: { code: 'REG_ERR_REQUEST_TIMEOUT', status: 408 },
   URI_TOO_LONG: { code: 'REG_ERR_URI_TOO_LONG', status: 414 },
   HEADERS_TOO_LARGE: { code: 'REG_ERR_HEADERS_TOO_LARGE', status: 431 },
+  /** Approving a decision whose effectiveUntil has already passed: it would never be in force. */
+  WINDOW_PASSED: { code: 'REG_ERR_WINDOW_PASSED', status: 409 },
+  /** The process is stopping: long-polls end at once and new requests are turned away, with Retry-After. */
+  SHUTTING_DOWN: { code: 'REG_ERR_SHUTTING_DOWN', status: 503 },
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_CATALOGUE;

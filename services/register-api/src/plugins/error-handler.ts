@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, RegisterError, type ErrorKind, type FieldIssue } from '../errors/error-catalogue.js';
 import { isDatabaseRefusal, isDatabaseUnavailable } from '../db/database-errors.js';
+import { SHUTDOWN_RETRY_AFTER_SECONDS } from './shutdown-plugin.js';
 
 /**
  * One place that turns every failure into `{"error":{code,message,details?}}`. A 5xx never
@@ -10,7 +11,10 @@ import { isDatabaseRefusal, isDatabaseUnavailable } from '../db/database-errors.
  */
 export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof RegisterError) return send(reply, err.kind, err.message, err.details);
+    if (err instanceof RegisterError) {
+      if (err.kind === 'SHUTTING_DOWN') void reply.header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
+      return send(reply, err.kind, err.message, err.details);
+    }
 
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../app.js';
 import { generateApiToken, hashApiToken } from '../auth/api-token.js';
@@ -28,9 +29,9 @@ export interface TestRegister {
 }
 
 /** A register on its own clone of the migrated template, with one user per role. */
-export async function startTestRegister(): Promise<TestRegister> {
+export async function startTestRegister(opts: { logger?: Logger } = {}): Promise<TestRegister> {
   const database = await cloneTemplate(inject('dbTemplate'));
-  const app = await buildApp({ db: database.db, logger: false, listen: database.listen, publicRateLimitPerMinute: 100_000 });
+  const app = await buildApp({ db: database.db, logger: opts.logger ?? false, listen: database.listen, publicRateLimitPerMinute: 100_000 });
   const roles: Record<keyof TestUsers, Role[]> = {
     admin: ['admin'],
     operator: ['operator'],

@@ -6,10 +6,12 @@ import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
 import type { DB } from '../../db/schema.js';
-import { activeRuleLinesQuery, activeSuffixModes, changesSince, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, activeRulesQuery, activeSuffixModes, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
+import { SharedChanges } from './shared-changes.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
-import { changeFromLogRow, snapshotHeader, snapshotLine } from './feed-lines.js';
+import { shuttingDown } from '../../plugins/shutdown-plugin.js';
+import { snapshotHeader, snapshotLine } from './feed-lines.js';
 import { warmSnapshotCopy } from './snapshot-warmer.js';
 import { RpzContext, rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
@@ -43,6 +45,7 @@ const changeSchema = z.object({
  */
 export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) => {
   const cache = new SnapshotCache();
+  const shared = new SharedChanges(app.db);
   const stopWarming = new AbortController();
   let warming: Promise<unknown> = Promise.resolve();
   if (opts.warmSnapshot) {
@@ -79,8 +82,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       feedHeaders(reply, contentType, gzip);
       return reply.header('x-register-version', String(head)).send(cached);
     }
-    const derived = await streamDerived(request, reply, contentType, head);
-    if (derived) return derived;
+    if (await streamDerived(request, reply, contentType, head)) return reply;
     return streamRuleSet(request, reply, contentType, snapshotHeader,
       (trx) => activeRuleLinesQuery(trx).stream(FETCH_ROWS), (row) => row.line, (version, count) => cache.begin(version, count));
   });
@@ -108,29 +110,35 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
     onRequest: app.authorize(CAN.readFeed),
     schema: {
       tags: ['feed'],
-      summary: 'Changes after version `since`; waits up to `wait` seconds when there are none; 410 when the snapshot must be reloaded',
+      summary: 'Changes after version `since`; waits up to `wait` seconds when there are none; 410 when the snapshot must be reloaded; 503 with Retry-After when the register is stopping',
       security: [{ bearer: [] }],
       querystring: z.object({
         since: z.coerce.number().int().min(0),
         wait: z.coerce.number().min(0).max(60).default(0),
         limit: z.coerce.number().int().min(1).max(10_000).default(5_000),
       }),
-      response: { 200: z.object({ from: z.number(), to: z.number(), changes: z.array(changeSchema) }), ...errorResponses(400, 401, 403, 410) },
+      response: { 200: z.object({ from: z.number(), to: z.number(), changes: z.array(changeSchema) }), ...errorResponses(400, 401, 403, 410, 503) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { since, wait, limit } = request.query;
-    const head = (await logHead(app.db)).seq;
+    // The watcher's head (kept by NOTIFY) spares a query per poll; the database is asked only
+    // when the gateway claims more than the watcher has seen, which may be the watcher lagging.
+    // A poll that will not wait reads the database's head: it must see a change committed a moment ago.
+    const head = wait === 0 || since > opts.watcher.head ? (await logHead(app.db)).seq : opts.watcher.head;
     if (since > head) throw new RegisterError('FEED_GONE', `version ${since} is ahead of the register (${head}); reload the snapshot`);
     if (head - since > opts.maxChangesGap) throw new RegisterError('FEED_GONE', `version ${since} is too far behind (${head}); reload the snapshot`);
     if (since === head) {
       if (wait === 0) return { from: since, to: since, changes: [] };
       // Woken by a new entry (NOTIFY is sent after its commit) or by the end of the wait: the
       // changes query alone tells which, one round trip between the wake-up and the answer.
-      await opts.watcher.waitBeyond(since, wait * 1000);
+      await opts.watcher.waitBeyond(since, wait * 1000, app.stopping);
+      // Stopping: end the poll now with a retry hint rather than hold the process for `wait`.
+      if (app.stopping.aborted && opts.watcher.head <= since) throw shuttingDown();
     }
-    const rows = await changesSince(app.db, since, limit);
-    const changes = rows.map(changeFromLogRow);
-    return { from: since, to: changes.at(-1)?.seq ?? since, changes };
+    // Encoded once for every poll that shares it (the schema above still documents the shape).
+    const { json } = await shared.page(since, limit);
+    // A string body bypasses the serializer; the type provider only knows the object form.
+    return reply.type('application/json; charset=utf-8').send(json as never);
   });
 
   /** Every active rule from one REPEATABLE READ snapshot of the database, optionally kept as the cache's copy. */
@@ -172,13 +180,18 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
    * entries in between: the old file's lines minus the rules since removed, then the rules
    * since added (their entries are the newest, so the order by entry holds). No million-row
    * query; the result is the cache's copy of `version` in turn.
+   *
+   * Says whether it took the reply, rather than returning it: a FastifyReply is thenable, so
+   * an async function returning one resolves when the response has finished, to undefined,
+   * and the caller then streamed a second reply into the same request (issue #10's "Reply was
+   * already sent" when a second gateway connected).
    */
-  async function streamDerived(request: FastifyRequest, reply: FastifyReply, contentType: string, version: number): Promise<FastifyReply | undefined> {
+  async function streamDerived(request: FastifyRequest, reply: FastifyReply, contentType: string, version: number): Promise<boolean> {
     const base = cache.latest();
-    if (!base || version <= base.version || version - base.version > MAX_DERIVED_STEP) return undefined;
+    if (!base || version <= base.version || version - base.version > MAX_DERIVED_STEP) return false;
     const step = await snapshotStep(app.db, base.version, version);
     const file = step && (await base.open());
-    if (!step || !file) return undefined;
+    if (!step || !file) return false;
     const count = base.count - step.removed.size + step.added.length;
     const out = new FeedStream(request, reply, contentType);
     out.open(version, cache.begin(version, count));
@@ -197,6 +210,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
         await file.close().catch(() => {});
       }
     })();
-    return reply.send(out.body);
+    void reply.send(out.body);
+    return true;
   }
 };
