@@ -55,7 +55,7 @@ function refused(port: number): Promise<boolean> {
 async function setUp(mode: 'slow' | 'silent') {
   const up = await new TestUpstream({ 'slow.kz': { a: ['10.1.1.1'] }, 'quick.kz': { a: ['10.2.2.2'] } }).start();
   cleanups.push(() => up.close());
-  const gw = await startGateway({ UPSTREAMS: `127.0.0.1:${up.port}`, UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_TOTAL_TIMEOUT_MS: '8000' });
+  const gw = await startGateway({ UPSTREAMS: `127.0.0.1:${up.port}`, UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_TOTAL_TIMEOUT_MS: '8000', DOH_PLAIN: '1' });
   let closed = false;
   cleanups.push(async () => { if (!closed) await gw.close(); });
   const close = async () => { closed = true; const t = Date.now(); await gw.close(); return Date.now() - t; };

@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { DRAIN_GRACE_MS } from '../util/listen.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { StreamLimits } from '../config.js';
@@ -15,7 +16,8 @@ const MAX_PENDING = 64;
 /** How often deadlines are checked; they are enforced to within this. */
 const SWEEP_MS = 100;
 /** After close() ends a connection, how long its client has to hang up before it is cut. */
-const CLOSE_GRACE_MS = 1_000;
+/** Shared with every draining listener (util/listen.ts), so a stop takes one known bound. */
+const CLOSE_GRACE_MS = DRAIN_GRACE_MS;
 
 class Conn {
   acc: Buffer = Buffer.alloc(0);
@@ -146,7 +148,7 @@ export class DnsStreamConnections {
 
   /**
    * Stops taking new connections (admit refuses) and ends the open ones: idle ones now, busy
-   * ones after their last answer; whoever has not hung up within a grace second is cut.
+   * ones after their last answer; whoever has not hung up within the drain grace is cut.
    */
   closeAll(): void {
     this.#closing = true;

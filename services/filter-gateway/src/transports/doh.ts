@@ -8,7 +8,7 @@ import { Query } from '../dns/pipeline/types.js';
 import { MAX_MESSAGE } from '../dns/wire/constants.js';
 import type { ConnectionMetrics } from '../observability/connection-metrics.js';
 import type { TlsCredentials } from '../tls/tls-credentials.js';
-import { listenOn } from '../util/listen.js';
+import { DRAIN_GRACE_MS, listenOn } from '../util/listen.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { dispatch } from './dispatch.js';
 
@@ -72,11 +72,14 @@ export async function startDoh(
       if (req.destroyed || res.headersSent || res.writableEnded) return;
       if (chunks === null) return end(res, 400);
       const body = Buffer.concat(chunks);
+      // Answered while closing: an HTTP/1.1 client must not send more on this connection.
+      if (closing && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
       res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': body.length });
       res.end(body);
     }, log);
   };
 
+  let closing = false;
   const transport = opts.tls ? 'doh' : 'doh-plain';
   const server: net.Server = opts.tls
     ? http2.createSecureServer({
@@ -126,12 +129,13 @@ export async function startDoh(
   return {
     port: bound,
     close: () => new Promise<void>((resolve) => {
+      closing = true;
       if (opts.tls) opts.tls.detach(server as http2.Http2SecureServer);
       server.close(() => resolve());
       if (server instanceof http.Server) server.closeIdleConnections();
-      // HTTP/2 sessions get GOAWAY and finish their streams; whoever lingers is cut after a grace second.
+      // HTTP/2 sessions get GOAWAY and finish their streams; whoever lingers is cut after the drain grace.
       for (const s of sessions) s.close();
-      const t = setTimeout(() => { for (const s of sockets) s.destroy(); }, 1_000);
+      const t = setTimeout(() => { for (const s of sockets) s.destroy(); }, DRAIN_GRACE_MS);
       t.unref();
     }),
   };
