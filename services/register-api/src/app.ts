@@ -28,6 +28,7 @@ import { ActiveRules } from './domain/active-rules.js';
 import { registerCheckCopyMetrics } from './plugins/check-copy-metrics.js';
 import { loadOrCreateSigningKey } from './domain/log-checkpoints.js';
 import type { KeyObject } from 'node:crypto';
+import { webPages } from './web/web-plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +59,8 @@ export async function buildApp(options: AppOptions) {
     loggerInstance: options.logger === false ? pino({ enabled: false }) : options.logger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    // Resource values (URLs up to 2048 characters) travel in the path of the resource pages.
+    maxParamLength: 2100,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -98,6 +101,7 @@ export async function buildApp(options: AppOptions) {
     rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600,
     activeRules,
   });
+  await app.register(webPages, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', activeRules, logHead: () => watcher.head });
   activeRules.start();
   return app;
 }
