@@ -60,7 +60,7 @@ export async function buildApp(options: AppOptions) {
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     // Resource values (URLs up to 2048 characters) travel in the path of the resource pages.
-    maxParamLength: 2100,
+    routerOptions: { maxParamLength: 2100 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

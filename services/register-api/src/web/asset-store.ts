@@ -12,7 +12,7 @@ export interface Asset {
   brotli: Buffer;
 }
 
-const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 
 /**
  * The pages' CSS and scripts, read and compressed once at start. A fingerprinted name changes

@@ -28,6 +28,7 @@ export function layout(ctx: PageContext, page: PageShell): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${page.title} · ${t.siteShort}</title>
+<link rel="icon" href="${ctx.assets.url('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${ctx.assets.url('site.css')}">
 ${(page.scripts ?? []).map((s) => html`<script src="${ctx.assets.url(s)}" defer></script>`)}
 </head>

@@ -24,7 +24,7 @@ export const enforcementPage: FastifyPluginAsyncZod<{ assets: AssetStore }> = as
       section: 'enforcement',
       body: html`<h1>${t.enforcementTitle}</h1>
 <p class="lead">${fill(t.enforcementLead, { version: fmt.number(view.registerVersion) })}</p>
-${view.isps.length ? html`<div class="scroll" role="region" aria-label="${t.enforcementTitle}" tabindex="0"><table>
+${view.isps.length ? html`<div class="scroll" tabindex="0"><table>
 <caption>${t.enforcementTitle}</caption>
 <thead><tr><th scope="col">${t.ispName}</th><th scope="col">${t.ispGateways}</th><th scope="col">${t.ispVersion}</th><th scope="col">${t.ispLagEntries}</th><th scope="col">${t.ispLagSeconds}</th><th scope="col">${t.ispLastSeen}</th></tr></thead>
 <tbody>${view.isps.map((i) => html`<tr>

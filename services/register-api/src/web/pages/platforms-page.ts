@@ -25,7 +25,7 @@ export const platformsPage: FastifyPluginAsyncZod<{ assets: AssetStore }> = asyn
       section: 'platforms',
       body: html`<h1>${t.platformsTitle}</h1>
 <p class="lead">${t.platformsLead}</p>
-${page.platforms.length ? html`<div class="scroll" role="region" aria-label="${t.platformsTitle}" tabindex="0"><table>
+${page.platforms.length ? html`<div class="scroll" tabindex="0"><table>
 <caption>${t.platformsTitle}</caption>
 <thead><tr><th scope="col">${t.platformName}</th><th scope="col">${t.platformCountry}</th><th scope="col">${t.platformDomains}</th><th scope="col">${t.platformAudience}</th><th scope="col">${t.platformRegistration}</th><th scope="col">${t.platformRepresentative}</th><th scope="col">${t.platformOrders}</th><th scope="col">${t.platformOnTime}</th><th scope="col">${t.platformLate}</th><th scope="col">${t.platformRefused}</th><th scope="col">${t.platformOverdue}</th><th scope="col">${t.platformMedianHours}</th></tr></thead>
 <tbody>${page.platforms.map((p) => html`<tr>

@@ -66,7 +66,7 @@ function weeklySection(ctx: PageContext, id: string, title: string, w: WeeklyCou
   return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>
 ${w.weeks.length ? html`<div class="chart-pair">
 ${stackedBars(fill(t.statsChartOf, { title }), w.weeks.map((d) => ctx.fmt.date(d)), w.counts, fmt.number)}
-<div class="scroll" role="region" aria-label="${title}" tabindex="0"><table>
+<div class="scroll" tabindex="0"><table>
 <caption>${title}</caption>
 <thead><tr><th scope="col">${t.statsWeek}</th>${w.keys.map((k, i) => html`<th scope="col">${swatch(i)} ${keyLabel(k)}</th>`)}</tr></thead>
 <tbody>${w.weeks.map((week, i) => html`<tr><th scope="row"><time datetime="${week}">${fmt.date(week)}</time></th>${w.counts[i]!.map((n) => html`<td class="num">${fmt.number(n)}</td>`)}</tr>`)}</tbody>
@@ -83,7 +83,7 @@ function statsBody(ctx: PageContext, s: StatsView): SafeHtml {
 <section aria-labelledby="h-inforce"><h2 id="h-inforce">${t.statsInForce}</h2>
 ${s.inForce.length ? html`<div class="chart-pair">
 ${lineChart(fill(t.statsChartOf, { title: t.statsInForce }), s.inForce.map((m) => m.month), s.inForce.map((m) => m.inForce), fmt.number)}
-<div class="scroll" role="region" aria-label="${t.statsInForce}" tabindex="0"><table>
+<div class="scroll" tabindex="0"><table>
 <caption>${t.statsInForce}</caption>
 <thead><tr><th scope="col">${t.statsMonth}</th><th scope="col">${t.statsAdded}</th><th scope="col">${t.statsRemoved}</th><th scope="col">${t.statsInForceCount}</th></tr></thead>
 <tbody>${s.inForce.map((m) => html`<tr><th scope="row">${m.month}</th><td class="num">${fmt.number(m.added)}</td><td class="num">${fmt.number(m.removed)}</td><td class="num">${fmt.number(m.inForce)}</td></tr>`)}</tbody>
@@ -95,7 +95,7 @@ ${weeklySection(ctx, 'h-weekly-basis', t.statsWeeklyBasis, s.weeklyByBasisKind, 
 <section aria-labelledby="h-authorities"><h2 id="h-authorities">${t.statsAuthorities}</h2>
 ${s.authorities.length ? html`<div class="chart-pair">
 ${horizontalBars(fill(t.statsChartOf, { title: t.statsAuthorities }), s.authorities.map((a) => a.key), s.authorities.map((a) => a.n), fmt.number)}
-<div class="scroll" role="region" aria-label="${t.statsAuthorities}" tabindex="0"><table>
+<div class="scroll" tabindex="0"><table>
 <caption>${t.statsAuthorities}</caption>
 <thead><tr><th scope="col">#</th><th scope="col">${t.authority}</th><th scope="col">${t.statsCount}</th></tr></thead>
 <tbody>${s.authorities.map((a, i) => html`<tr><td class="num">${i + 1}</td><th scope="row">${a.key}</th><td class="num">${fmt.number(a.n)}</td></tr>`)}</tbody>

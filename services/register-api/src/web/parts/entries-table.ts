@@ -7,7 +7,7 @@ import { resourceName } from './resource-name.js';
 /** Spans of enforcement (search results, check answers): one row each, linking to its entry. */
 export function entriesTable(ctx: PageContext, entries: readonly PublicEntry[], caption: string): SafeHtml {
   const { t, fmt } = ctx;
-  return html`<div class="scroll" role="region" aria-label="${caption}" tabindex="0"><table>
+  return html`<div class="scroll" tabindex="0"><table>
 <caption>${caption}</caption>
 <thead><tr><th scope="col">${t.colEntry}</th><th scope="col">${t.colResource}</th><th scope="col">${t.colState}</th><th scope="col">${t.colSince}</th><th scope="col">${t.colUntil}</th><th scope="col">${t.colCategory}</th><th scope="col">${t.colBasis}</th></tr></thead>
 <tbody>

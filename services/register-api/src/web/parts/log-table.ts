@@ -7,7 +7,7 @@ import { resourceName } from './resource-name.js';
 /** Log entries in a table: what changed, when, why. `current` marks the entry being read. */
 export function logTable(ctx: PageContext, entries: readonly LogEntryBody[], caption: string, opts: { withResource?: boolean; current?: number } = {}): SafeHtml {
   const { t, fmt } = ctx;
-  return html`<div class="scroll" role="region" aria-label="${caption}" tabindex="0"><table>
+  return html`<div class="scroll" tabindex="0"><table>
 <caption>${caption}</caption>
 <thead><tr><th scope="col">${t.colEntry}</th><th scope="col">${t.colTime}</th>${opts.withResource ? html`<th scope="col">${t.colResource}</th>` : ''}<th scope="col">${t.colChange}</th><th scope="col">${t.colReason}</th><th scope="col">${t.colMode}</th><th scope="col">${t.colUntil}</th><th scope="col">${t.colCategory}</th></tr></thead>
 <tbody>
