@@ -14,6 +14,7 @@
  *   blockpage  tsx bench/sni/blockpage-bench.ts                                   2 min
  *   register   tsx bench/register/register-bench.ts (seeds 1M rules in Postgres) 20 min
  *   dns        tsx bench/dns/dns-bench.ts (batched and dgram UDP, 1 and 2 workers) 20 min
+ *   web        tsx bench/web/web-bench.ts (public web pages beside their JSON routes, 1M rules) 20 min
  * Whole run: about 30–35 minutes on a 2-core machine (the register bench alone ~10 min, most
  * of it the 1M-row seed; the DNS bench ~13 min); at most the sum of the bounds, 50 minutes. Arguments after `--` that start with `--`
  * are not passed on; set each benchmark's own environment variables instead (e.g.
@@ -35,6 +36,7 @@ const BENCHES: Bench[] = [
   { name: 'blockpage', file: 'sni/blockpage-bench.ts', nodeArgs: [], args: [], boundMinutes: 2, what: '451 block page under autocannon' },
   { name: 'register', file: 'register/register-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'register API on Postgres with 1M rules: check, entries, export, snapshot, approve → visible' },
   { name: 'dns', file: 'dns/dns-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'DNS gateway (batched and dgram UDP) and Unbound under dnsperf, 100k and 1M rules' },
+  { name: 'web', file: 'web/web-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'public web pages (entry, search) beside their JSON routes on Postgres with 1M rules' },
 ];
 
 interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }

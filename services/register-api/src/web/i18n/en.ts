@@ -114,6 +114,8 @@ export const en = {
   appealMinistry: 'A ministry order can be challenged with an administrative complaint to {authority} or to the body above it, and then in court under the Administrative Procedure and Process Code. Name the document {doc}.',
   appealRestore: 'If the resource no longer carries the content, its owner may ask the authority for a restoration decision; that decision also appears in this log.',
   historyHeading: 'Everything the register did to this resource',
+  historyTruncated: 'Only the latest {count} entries are shown here; the timeline of the resource has them all.',
+  inclusionProofHeading: 'Inclusion proof',
   integrityHeading: 'Integrity',
   hash: 'Hash',
   prevHash: 'Previous hash',

@@ -125,6 +125,7 @@ ${row(t.documentSha256, v.basis.documentSha256 ? html`<code class="hash">${v.bas
 </section>
 
 <section aria-labelledby="h-history"><h2 id="h-history">${t.historyHeading}</h2>
+${v.historyTruncated ? html`<p class="note">${fill(t.historyTruncated, { count: v.history.length })}</p>` : ''}
 ${logTable(ctx, v.history, t.historyHeading, { current: e.seq })}
 ${typed ? html`<p><a href="${resourceHref(ctx, typed)}">${t.resourcePageLink}</a>: ${resourceName(ctx, r, false)}</p>` : ''}
 </section>
@@ -134,14 +135,15 @@ ${typed ? html`<p><a href="${resourceHref(ctx, typed)}">${t.resourcePageLink}</a
 ${row(t.hash, html`<code class="hash">${e.hash}</code>`)}
 ${row(t.prevHash, html`<code class="hash">${e.prevHash}</code>`)}
 </dl>
-${v.inclusionProof ? inclusionProof(v.inclusionProof) : ''}
+${v.inclusionProof ? inclusionProof(ctx, v.inclusionProof) : ''}
 <p><a href="/public/v1/log/${e.seq}" type="application/json">${t.entryJson}</a> · <a href="${href(ctx, '/log')}">${t.verifyLink}</a></p>
 </section>`;
 }
 
 /** Rendered once the transparency log provides proofs (EntryView.inclusionProof); never before. */
-function inclusionProof(p: NonNullable<EntryView['inclusionProof']>): SafeHtml {
-  return html`<dl class="proof" data-tree-size="${p.treeSize}" data-leaf-index="${p.leafIndex}">
-${p.hashes.map((h) => html`<dd><code class="hash">${h}</code></dd>`)}
-</dl><p><a href="${p.checkpointUrl}">checkpoint</a></p>`;
+function inclusionProof(ctx: PageContext, p: NonNullable<EntryView['inclusionProof']>): SafeHtml {
+  return html`<h3>${ctx.t.inclusionProofHeading}</h3>
+<ol class="proof" data-tree-size="${p.treeSize}" data-leaf-index="${p.leafIndex}">
+${p.hashes.map((h) => html`<li><code class="hash">${h}</code></li>`)}
+</ol><p><a href="${p.checkpointUrl}">${ctx.t.checkpointHeading}</a></p>`;
 }
