@@ -6,6 +6,7 @@ import type { ActiveRules } from '../domain/active-rules.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { RegisterError, type FieldIssue } from '../errors/error-catalogue.js';
 import { AssetStore } from './asset-store.js';
+import { DecisionDetailsCache } from './data/entry-view.js';
 import { StatsCache } from './data/stats-view.js';
 import { entryPage, seqParam, sendEntryPage } from './pages/entry-page.js';
 import { enforcementPage } from './pages/enforcement-page.js';
@@ -58,7 +59,8 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
 
   await app.register(homePage, { assets, activeRules: opts.activeRules });
   await app.register(searchPage, { assets, activeRules: opts.activeRules, publicBaseUrl: opts.publicBaseUrl });
-  await app.register(entryPage, { assets });
+  const decisions = new DecisionDetailsCache(app.db, opts.logHead);
+  await app.register(entryPage, { assets, decisions });
   await app.register(resourcePage, { assets, publicBaseUrl: opts.publicBaseUrl });
   await app.register(statsPage, { assets, stats: new StatsCache(app.db, opts.logHead) });
   await app.register(platformsPage, { assets });
@@ -84,7 +86,7 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
     schema: { tags: ['web'], summary: 'The entry page, for browsers asking the public entry URL with Accept: text/html', params: seqParam, hide: true },
   }, async (request, reply) => {
     void reply.header('vary', 'Accept, Accept-Language');
-    return sendEntryPage(app.db, assets, request, reply, request.params.seq);
+    return sendEntryPage(app.db, decisions, assets, request, reply, request.params.seq);
   });
 
   // Any other path a browser opens gets a page that says so; programs get the register's JSON 404.

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notFound } from '../../errors/error-catalogue.js';
 import type { Role } from '../../db/schema.js';
-import { loadEntryView, type EntryView } from '../data/entry-view.js';
+import { loadEntryView, type DecisionDetailsCache, type EntryView } from '../data/entry-view.js';
 import { html, type SafeHtml } from '../html.js';
 import { fill } from '../i18n/language.js';
 import { layout, row } from '../layout.js';
@@ -21,14 +21,14 @@ export const seqParam = z.object({ seq: z.string().regex(/^[1-9][0-9]{0,15}$/, '
  * `/log/{seq}`: the page every blocked answer links to. Also answers `/public/v1/log/{seq}` for
  * browsers (see web-plugin.ts), so the URL in EDE texts and 451 pages opens this page.
  */
-export const entryPage: FastifyPluginAsyncZod<{ assets: AssetStore }> = async (app, opts) => {
+export const entryPage: FastifyPluginAsyncZod<{ assets: AssetStore; decisions: DecisionDetailsCache }> = async (app, opts) => {
   app.get('/log/:seq', {
     schema: { tags: ['web'], summary: 'Web page of one log entry (HTML)', params: seqParam, hide: true },
-  }, (request, reply) => sendEntryPage(app.db, opts.assets, request, reply, request.params.seq));
+  }, (request, reply) => sendEntryPage(app.db, opts.decisions, opts.assets, request, reply, request.params.seq));
 };
 
-export async function sendEntryPage(db: Parameters<typeof loadEntryView>[0], assets: AssetStore, request: FastifyRequest, reply: FastifyReply, seq: number): Promise<FastifyReply> {
-  const view = await loadEntryView(db, seq);
+export async function sendEntryPage(db: Parameters<typeof loadEntryView>[0], decisions: DecisionDetailsCache, assets: AssetStore, request: FastifyRequest, reply: FastifyReply, seq: number): Promise<FastifyReply> {
+  const view = await loadEntryView(db, decisions, seq);
   if (!view) throw notFound(`log entry ${seq}`);
   const ctx = pageContext(request, assets);
   setPageHeaders(reply);
