@@ -21,6 +21,7 @@
  *   tlog       tsx bench/tlog/tlog-bench.ts (seeds 1M entries; proofs, tiles, witness) 25 min
  *   fanout     tsx bench/lifecycle/fanout-bench.ts (1,000 long-polling gateways)  10 min
  *   soak       tsx bench/lifecycle/soak-bench.ts (SOAK_MINUTES, default 30)       SOAK_MINUTES + 5 min
+ *   web        tsx bench/web/web-bench.ts (public web pages beside their JSON routes, 1M rules) 20 min
  * Whole run: about 30–35 minutes on a 2-core machine (the register bench alone ~10 min, most
  * of it the 1M-row seed; the DNS bench ~13 min); at most the sum of the bounds, 50 minutes. Arguments after `--` that start with `--`
  * are not passed on; set each benchmark's own environment variables instead (e.g.
@@ -49,6 +50,7 @@ const BENCHES: Bench[] = [
   { name: 'tlog', file: 'tlog/tlog-bench.ts', nodeArgs: [], args: [], boundMinutes: 25, what: 'transparency log with 1M entries: inclusion proofs, tiles, checkpoint, witness catching a rollback' },
   { name: 'fanout', file: 'lifecycle/fanout-bench.ts', nodeArgs: [], args: [], boundMinutes: 10, what: '1,000 simulated gateways long-polling two API processes: approve → all have it, p99' },
   { name: 'soak', file: 'lifecycle/soak-bench.ts', nodeArgs: [], args: [], boundMinutes: Number(process.env.SOAK_MINUTES ?? 30) + 5, what: 'mixed load on register and gateway for SOAK_MINUTES (30): RSS, fds, event-loop delay, p99 per minute; drift' },
+  { name: 'web', file: 'web/web-bench.ts', nodeArgs: [], args: [], boundMinutes: 20, what: 'public web pages (entry, search) beside their JSON routes on Postgres with 1M rules' },
 ];
 
 interface Outcome { name: string; status: 'ok' | 'failed' | 'timed out' | 'skipped'; seconds: number; detail: string }

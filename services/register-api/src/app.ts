@@ -36,6 +36,7 @@ import { TlogService } from './domain/tlog-service.js';
 import { defaultTlogOrigin } from './domain/tlog-checkpoints.js';
 import { parseWitnessConfig } from './domain/witness-cosigning.js';
 import { tlogApi } from './routes/tlog/tlog-plugin.js';
+import { webPages } from './web/web-plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -82,6 +83,8 @@ export async function buildApp(options: AppOptions) {
     frameworkErrors: frameworkErrorHandler,
     // shutdownPlugin answers requests that arrive while closing, in the register's error shape.
     return503OnClosing: false,
+    // Resource values (URLs up to 2048 characters) travel in the path of the resource pages.
+    routerOptions: { maxParamLength: 2100 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -135,6 +138,7 @@ export async function buildApp(options: AppOptions) {
     rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600,
     activeRules,
   });
+  await app.register(webPages, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', activeRules, logHead: () => watcher.head });
   activeRules.start();
   return app;
 }

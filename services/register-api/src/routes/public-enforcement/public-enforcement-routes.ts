@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Kysely } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { DB } from '../../db/schema.js';
 import { enforcementOverview } from '../../domain/enforcement-overview.js';
 
 /**
@@ -24,20 +26,23 @@ export const publicEnforcementRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Which version of the register each ISP enforces and how far behind it is',
       response: { 200: z.object({ registerVersion: z.number(), generatedAt: z.string(), isps: z.array(publicIsp) }).meta({ id: 'PublicEnforcement' }) },
     },
-  }, async () => {
-    const overview = await enforcementOverview(app.db);
-    return {
-      registerVersion: overview.registerVersion,
-      generatedAt: overview.generatedAt,
-      isps: overview.isps.map((i) => ({
-        name: i.name,
-        gateways: i.gateways.length,
-        gatewaysReporting: i.gateways.filter((g) => g.status !== 'silent').length,
-        minVersion: i.minVersion,
-        maxLagEntries: i.maxLagEntries,
-        maxLagSeconds: i.maxLagSeconds,
-        lastSeenAt: i.lastSeenAt,
-      })),
-    };
-  });
+  }, async () => publicEnforcementView(app.db));
 };
+
+/** Enforcement per ISP as the public sees it (the JSON route and the web page share it). */
+export async function publicEnforcementView(db: Kysely<DB>) {
+  const overview = await enforcementOverview(db);
+  return {
+    registerVersion: overview.registerVersion,
+    generatedAt: overview.generatedAt,
+    isps: overview.isps.map((i) => ({
+      name: i.name,
+      gateways: i.gateways.length,
+      gatewaysReporting: i.gateways.filter((g) => g.status !== 'silent').length,
+      minVersion: i.minVersion,
+      maxLagEntries: i.maxLagEntries,
+      maxLagSeconds: i.maxLagSeconds,
+      lastSeenAt: i.lastSeenAt,
+    })),
+  };
+}

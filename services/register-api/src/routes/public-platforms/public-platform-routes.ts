@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Kysely } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { DB } from '../../db/schema.js';
 import { registrationStatus } from '../../domain/platform-registration.js';
 import { complianceByPlatform, type ComplianceRow } from '../../repositories/order-repository.js';
 import { currentDomains, listPlatforms } from '../../repositories/platform-repository.js';
@@ -53,30 +55,32 @@ export const publicPlatformRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({ cursor: z.string().max(200).optional(), limit: limitQuery }),
       response: { 200: z.object({ platforms: z.array(publicPlatform), nextCursor: z.string().nullable() }), ...errorResponses(400) },
     },
-  }, async (request) => {
-    const { cursor, limit } = request.query;
-    const rows = await listPlatforms(app.db, { limit, before: decodeCursor(cursor, createdAtCursor) });
-    const ids = rows.map((r) => r.id);
-    const [domains, reps, stats] = await Promise.all([currentDomains(app.db, ids), currentRepresentatives(app.db, ids), complianceByPlatform(app.db, ids)]);
-    const now = new Date();
-    const last = rows.at(-1);
-    return {
-      platforms: rows.map((p) => {
-        const rep = reps.get(p.id);
-        const dailyAudience = Number(p.daily_audience);
-        return {
-          id: p.id,
-          name: p.name,
-          country: p.country,
-          domains: (domains.get(p.id) ?? []).map(resourceView),
-          dailyAudience,
-          registrationStatus: registrationStatus({ dailyAudience, deadline: p.registration_deadline, hasRepresentative: rep !== undefined }, now),
-          registrationDeadline: p.registration_deadline.toISOString(),
-          representative: rep ? { name: rep.name, country: rep.country } : null,
-          compliance: complianceView(stats.get(p.id)),
-        };
-      }),
-      nextCursor: last && rows.length === limit ? encodeCursor({ t: last.created_at.toISOString(), id: last.id }) : null,
-    };
-  });
+  }, async (request) => publicPlatformsPage(app.db, request.query.limit, request.query.cursor));
 };
+
+/** One page of platforms as the public sees them (the JSON route and the web page share it). */
+export async function publicPlatformsPage(db: Kysely<DB>, limit: number, cursor: string | undefined) {
+  const rows = await listPlatforms(db, { limit, before: decodeCursor(cursor, createdAtCursor) });
+  const ids = rows.map((r) => r.id);
+  const [domains, reps, stats] = await Promise.all([currentDomains(db, ids), currentRepresentatives(db, ids), complianceByPlatform(db, ids)]);
+  const now = new Date();
+  const last = rows.at(-1);
+  return {
+    platforms: rows.map((p) => {
+      const rep = reps.get(p.id);
+      const dailyAudience = Number(p.daily_audience);
+      return {
+        id: p.id,
+        name: p.name,
+        country: p.country,
+        domains: (domains.get(p.id) ?? []).map(resourceView),
+        dailyAudience,
+        registrationStatus: registrationStatus({ dailyAudience, deadline: p.registration_deadline, hasRepresentative: rep !== undefined }, now),
+        registrationDeadline: p.registration_deadline.toISOString(),
+        representative: rep ? { name: rep.name, country: rep.country } : null,
+        compliance: complianceView(stats.get(p.id)),
+      };
+    }),
+    nextCursor: last && rows.length === limit ? encodeCursor({ t: last.created_at.toISOString(), id: last.id }) : null,
+  };
+}

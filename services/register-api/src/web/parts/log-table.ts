@@ -1,0 +1,25 @@
+import type { LogEntryBody } from '@tizilim/shared';
+import { html, type SafeHtml } from '../html.js';
+import { href, type PageContext } from '../page-context.js';
+import { label } from './labels.js';
+import { resourceName } from './resource-name.js';
+
+/** Log entries in a table: what changed, when, why. `current` marks the entry being read. */
+export function logTable(ctx: PageContext, entries: readonly LogEntryBody[], caption: string, opts: { withResource?: boolean; current?: number } = {}): SafeHtml {
+  const { t, fmt } = ctx;
+  return html`<div class="scroll" tabindex="0"><table>
+<caption>${caption}</caption>
+<thead><tr><th scope="col">${t.colEntry}</th><th scope="col">${t.colTime}</th>${opts.withResource ? html`<th scope="col">${t.colResource}</th>` : ''}<th scope="col">${t.colChange}</th><th scope="col">${t.colReason}</th><th scope="col">${t.colMode}</th><th scope="col">${t.colUntil}</th><th scope="col">${t.colCategory}</th></tr></thead>
+<tbody>
+${entries.map((e) => html`<tr${e.seq === opts.current ? html` class="current"` : ''}>
+<td>${e.seq === opts.current ? html`<span aria-current="true">${e.seq}</span>` : html`<a href="${href(ctx, `/log/${e.seq}`)}">${e.seq}</a>`}</td>
+<td><time datetime="${e.time}">${fmt.instant(e.time)}</time></td>
+${opts.withResource ? html`<td>${resourceName(ctx, e.resource)}</td>` : ''}
+<td><span class="op op-${e.op}">${label(t, 'op', e.op)}</span></td>
+<td>${label(t, 'reasons', e.reason)}</td>
+<td>${label(t, 'modes', e.mode)}</td>
+<td>${e.until ? html`<time datetime="${e.until}">${fmt.instant(e.until)}</time>` : t.none}</td>
+<td>${label(t, 'categories', e.category)}</td>
+</tr>`)}
+</tbody></table></div>`;
+}

@@ -1,0 +1,178 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRegister, type TestRegister } from '../../src/testing/test-register.js';
+import { apiClient } from '../../src/testing/http.js';
+import { enforce } from '../../src/testing/register-fixtures.js';
+import { launchChromium, listen } from './browser.js';
+
+/**
+ * The pages in a real browser (Debian's Chromium through playwright-core): a reader's journey,
+ * the language switcher, JavaScript off, axe-core on every page, and screenshots of every page
+ * at 1280 and 360 px. Set TIZILIM_SCREENSHOT_DIR=docs/screenshots to refresh the committed ones.
+ */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const SHOTS = process.env.TIZILIM_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'tizilim-shots-'));
+
+let reg: TestRegister;
+let base: string;
+let browser: Browser;
+let entrySeq: number;
+
+beforeAll(async () => {
+  reg = await startTestRegister();
+  const api = apiClient(reg.app);
+  const first = await enforce(api, reg, { resources: ['*.Пример.kz', 'casino.example.kz', '203.0.113.0/24'], category: 'gambling' });
+  await enforce(api, reg, { resources: ['https://news.example.kz/articles/banned'], category: 'extremism' });
+  await enforce(api, reg, { resources: ['https://hidden.example.kz/secret/page?id=1'], category: 'child_sexual_abuse' });
+  // A suspension that is later restored, so a resource has a history of more than one span.
+  const suspended = await enforce(api, reg, { action: 'suspend', resources: ['paused.example.kz'], category: 'unregistered_platform', effectiveUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  await enforce(api, reg, { action: 'restore', resources: ['paused.example.kz'], category: 'unregistered_platform', legalBasisId: suspended.legalBasisId });
+  entrySeq = first.logEntries[1]!;
+  const platform = await api('POST', '/v1/platforms', reg.tokens.operator, { name: 'Example Video', domains: ['video.example.com'], country: 'SG', dailyAudience: 2_000_000, registrationDeadline: '2025-01-01' });
+  expect(platform.status).toBe(201);
+  const isp = await api('POST', '/v1/isps', reg.tokens.admin, { name: 'Example Telecom', contact: 'noc@isp.example.kz' });
+  const token = await api('POST', `/v1/isps/${isp.body.id}/tokens`, reg.tokens.admin, { name: 'dns cluster' });
+  expect((await api('POST', '/v1/gateways/heartbeat', token.body.token, { gatewayId: 'edge-1', version: 3, rules: 5, counters: { blocked: 0, forwarded: 0 } })).status).toBe(200);
+  expect((await api('POST', '/v1/log/checkpoints', reg.tokens.auditor)).status).toBe(200);
+  base = await listen(reg.app);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await reg?.close();
+});
+
+const pages = () => [
+  ['home', '/'],
+  ['search', '/search?q=casino.example.kz'],
+  ['entry', `/log/${entrySeq}`],
+  ['resource', `/resources/${encodeURIComponent('paused.example.kz')}`],
+  ['stats', '/stats'],
+  ['platforms', '/platforms'],
+  ['enforcement', '/enforcement'],
+  ['log', '/log'],
+  ['bad-input', `/search?q=${encodeURIComponent('<script>alert(1)</script>')}`],
+] as const;
+
+async function newPage(options: { javaScriptEnabled?: boolean; bypassCSP?: boolean; width?: number; locale?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    bypassCSP: options.bypassCSP ?? false,
+    viewport: { width: options.width ?? 1280, height: 900 },
+    locale: options.locale ?? 'en-GB',
+  });
+  return context.newPage();
+}
+
+describe('a reader in Chromium', () => {
+  it('searches, opens the entry, the resource, then the statistics', async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${base}/`);
+    await page.getByLabel('Name, URL or IP address').fill('deep.sub.пример.kz');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.waitForURL(/\/search\?q=/);
+    await expect.poll(() => page.locator('.verdict').textContent()).toBe('Yes: restricted now.');
+    await page.locator('table a[href^="/log/"]').first().click();
+    await page.waitForURL(/\/log\/\d+$/);
+    expect(await page.locator('h1').textContent()).toMatch(/^Log entry \d+$/);
+    expect(await page.locator('main').textContent()).toContain('xn--e1afmkfd.kz');
+    await page.getByRole('link', { name: 'Timeline of this resource' }).click();
+    await page.waitForURL(/\/resources\//);
+    expect(await page.locator('h1').textContent()).toBe('Timeline of *.пример.kz');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Statistics' }).click();
+    await page.waitForURL(/\/stats$/);
+    expect(await page.locator('table').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(3);
+    // Nothing was refused by the CSP, no script failed.
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('switches language with the switcher, and the choice follows the links', async () => {
+    const page = await newPage({ locale: 'en-GB' });
+    await page.goto(`${base}/log/${entrySeq}`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Русский' }).click();
+    await page.waitForURL(/lang=ru/);
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    expect(await page.locator('h1').textContent()).toBe(`Запись журнала ${entrySeq}`);
+    expect(await page.locator('main').textContent()).toMatch(/\d{4} г\./);
+    await page.getByRole('navigation', { name: 'Основное меню' }).getByRole('link', { name: 'Статистика' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    await page.getByRole('navigation', { name: 'Язык' }).getByRole('link', { name: 'Қазақша' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Статистика');
+    expect(await page.getAttribute('html', 'lang')).toBe('kk');
+    await page.context().close();
+  });
+
+  it('with JavaScript off, the entry page still shows the entry (and the EDE URL opens it)', async () => {
+    const page = await newPage({ javaScriptEnabled: false });
+    const res = await page.goto(`${base}/public/v1/log/${entrySeq}`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
+    const main = await page.locator('main').textContent();
+    expect(main).toContain('casino.example.kz');
+    expect(main).toContain('7194-26-00-4/1123');
+    await page.goto(`${base}/log`);
+    expect(await page.locator('#verify-button').isVisible()).toBe(false);
+    await page.context().close();
+  });
+
+  it('bad input is shown escaped on a 400 page, never run', async () => {
+    const page = await newPage();
+    let dialog = false;
+    page.on('dialog', (d) => { dialog = true; void d.dismiss(); });
+    const res = await page.goto(`${base}/search?q=${encodeURIComponent('<script>alert(1)</script>')}`);
+    expect(res?.status()).toBe(400);
+    expect(await page.getByLabel('Name, URL or IP address').inputValue()).toBe('<script>alert(1)</script>');
+    expect(await page.locator('main script').count()).toBe(0);
+    const notFound = await page.goto(`${base}/log/123456789`);
+    expect(notFound?.status()).toBe(404);
+    expect(dialog).toBe(false);
+    await page.context().close();
+  });
+});
+
+describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
+  it.each(['en', 'kk', 'ru'])('no critical, serious or moderate violation on any page in %s', async (lang) => {
+    const page = await newPage({ bypassCSP: true });
+    const found: string[] = [];
+    {
+      for (const [name, path] of pages()) {
+        await page.goto(`${base}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+        await page.addScriptTag({ path: AXE });
+        // A string, not a function: this package type-checks without the DOM library.
+        const violations = await page.evaluate<{ id: string; impact: string; targets: string[] }[]>(`
+          axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+            .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`);
+        // The goal is no serious or critical violation; moderate ones are held to as well.
+        for (const v of violations) if (v.impact !== 'minor') found.push(`${lang} ${name}: ${v.id} (${v.impact}) at ${v.targets.join(', ')}`);
+      }
+    }
+    expect(found).toEqual([]);
+    await page.context().close();
+  }, 45_000);
+});
+
+describe('screenshots and the 360 px layout', () => {
+  it.each([1280, 360])('every page at %i px, without sideways scrolling', async (width) => {
+    mkdirSync(SHOTS, { recursive: true });
+    const page = await newPage({ width });
+    const overflowing: string[] = [];
+    for (const [name, path] of pages()) {
+      await page.goto(`${base}${path}${path.includes('?') ? '&' : '?'}lang=en`);
+      await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+      // Wide tables scroll inside their own region; the page itself must not.
+      const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+      if (scrollWidth > width + 1) overflowing.push(`${name}: ${scrollWidth}px`);
+    }
+    expect(overflowing).toEqual([]);
+    await page.context().close();
+  });
+});
