@@ -46,6 +46,17 @@ describe('every page answers 200 with HTML under a strict CSP', () => {
 });
 
 describe('the entry page', () => {
+  it('carries the entry\'s inclusion proof against the latest checkpoint, the same as the JSON entry', async () => {
+    const seq = idn.logEntries[0]!;
+    const json = (await api('GET', `/public/v1/log/${seq}`)).body as { inclusion: { treeSize: number; leafIndex: number; hashes: string[] } | null };
+    expect(json.inclusion).not.toBeNull();
+    const res = await page(`/log/${seq}?lang=en`);
+    expect(res.body).toContain('Inclusion proof');
+    expect(res.body).toContain(`data-tree-size="${json.inclusion!.treeSize}" data-leaf-index="${seq - 1}"`);
+    for (const h of json.inclusion!.hashes) expect(res.body).toContain(h);
+    expect(res.body).toContain('href="/tlog/checkpoint"');
+  });
+
   it('shows the resource in Unicode with its A-label, the decision, basis, roles and appeal', async () => {
     const res = await page(`/log/${idn.logEntries[0]}?lang=en`);
     expect(res.body).toContain('*.пример.kz');

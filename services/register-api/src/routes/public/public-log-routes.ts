@@ -5,8 +5,7 @@ import { notFound } from '../../errors/error-catalogue.js';
 import { latestCheckpoint } from '../../domain/log-checkpoints.js';
 import { rowToPublicEntry } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
-import { inclusionProof } from '../../repositories/tlog-repository.js';
-import { RegisterError } from '../../errors/error-catalogue.js';
+import { entryInclusionProof } from '../../domain/entry-inclusion.js';
 
 const publicLogEntry = z
   .object({
@@ -85,14 +84,3 @@ export const publicLogRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
 };
-
-/** The entry's proof against the latest checkpoint; null while no checkpoint covers it yet. */
-async function entryInclusionProof(app: FastifyInstance, seq: number) {
-  try {
-    const { treeSize, leafIndex, hashes } = await inclusionProof(app.db, seq, undefined, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() });
-    return { treeSize, leafIndex, hashes };
-  } catch (err) {
-    if (err instanceof RegisterError && err.kind === 'NOT_FOUND') return null;
-    throw err;
-  }
-}

@@ -6,9 +6,9 @@ import type { DB, DecisionStatus, EndReason, Role } from '../../db/schema.js';
 const HISTORY_LIMIT = 200;
 
 /**
- * Where the entry's Merkle inclusion proof goes once the transparency log is merged (the lead
- * wires it: tree size, leaf index, the audit path, and the checkpoint it verifies against).
- * Until then every view has `inclusionProof: null` and the page renders nothing for it.
+ * The entry's Merkle inclusion proof against the latest signed checkpoint (RFC 9162 §2.1.3):
+ * tree size, leaf index, the audit path, and the checkpoint it verifies against. Null while no
+ * checkpoint covers the entry yet; the page then renders nothing for it.
  */
 export interface InclusionProofView {
   treeSize: number;
@@ -38,7 +38,7 @@ export interface EntryView {
   /** the resource's log entries, oldest first (this one among them) */
   history: LogEntryBody[];
   historyTruncated: boolean;
-  /** INCLUSION PROOF slot: null until the transparency log is wired in (see InclusionProofView). */
+  /** Null while no signed checkpoint covers the entry (see InclusionProofView). */
   inclusionProof: InclusionProofView | null;
 }
 

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notFound } from '../../errors/error-catalogue.js';
 import type { Role } from '../../db/schema.js';
+import { entryInclusionProof } from '../../domain/entry-inclusion.js';
 import { loadEntryView, type DecisionDetailsCache, type EntryView } from '../data/entry-view.js';
 import { html, type SafeHtml } from '../html.js';
 import { fill } from '../i18n/language.js';
@@ -30,6 +31,8 @@ export const entryPage: FastifyPluginAsyncZod<{ assets: AssetStore; decisions: D
 export async function sendEntryPage(db: Parameters<typeof loadEntryView>[0], decisions: DecisionDetailsCache, assets: AssetStore, request: FastifyRequest, reply: FastifyReply, seq: number): Promise<FastifyReply> {
   const view = await loadEntryView(db, decisions, seq);
   if (!view) throw notFound(`log entry ${seq}`);
+  const proof = await entryInclusionProof(request.server, seq);
+  if (proof) view.inclusionProof = { ...proof, checkpointUrl: '/tlog/checkpoint' };
   const ctx = pageContext(request, assets);
   setPageHeaders(reply);
   return reply.send(layout(ctx, { title: fill(ctx.t.entryTitle, { seq }), section: 'log', body: entryBody(ctx, view) }));
@@ -140,7 +143,7 @@ ${v.inclusionProof ? inclusionProof(ctx, v.inclusionProof) : ''}
 </section>`;
 }
 
-/** Rendered once the transparency log provides proofs (EntryView.inclusionProof); never before. */
+/** The audit path, with the checkpoint it verifies against; absent until a checkpoint covers the entry. */
 function inclusionProof(ctx: PageContext, p: NonNullable<EntryView['inclusionProof']>): SafeHtml {
   return html`<h3>${ctx.t.inclusionProofHeading}</h3>
 <ol class="proof" data-tree-size="${p.treeSize}" data-leaf-index="${p.leafIndex}">
