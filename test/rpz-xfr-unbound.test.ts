@@ -45,6 +45,18 @@ describe.runIf(UNBOUND)('Unbound 1.17 subscribes to the gateway by zone transfer
     expect(await digStatus(port, 'approved.unbound.example.kz')).toBe('NOERROR');
     expect(await digStatus(port, 'initial.unbound.example.kz')).toBe('NXDOMAIN');
   });
+
+  it('an exception under a wildcard opens that name only: the cover wildcard keeps the names below it blocked', async () => {
+    const before = await sub.metrics();
+    await sub.decide('restore', ['www.suffix.unbound.example.kz']);
+    // A name under a suffix moves cover wildcards: the primary answers this IXFR with the whole zone.
+    await waitForRcode(port, 'www.suffix.unbound.example.kz', 0, 10_000);
+    expect(await digStatus(port, 'www.suffix.unbound.example.kz')).toBe('NOERROR');
+    expect(await digStatus(port, 'a.www.suffix.unbound.example.kz')).toBe('NXDOMAIN');
+    expect(await digStatus(port, 'other.suffix.unbound.example.kz')).toBe('NXDOMAIN');
+    const full = (m: string): number => Number(/rpz_xfr_transfers_total\{kind="ixfr_full",result="ok"\} (\d+)/.exec(m)?.[1] ?? 0);
+    expect(full(await sub.metrics())).toBeGreaterThan(full(before));
+  });
 });
 
 describe.runIf(UNBOUND)('Unbound outside RPZ_XFR_ALLOW (it cannot sign) is refused', () => {

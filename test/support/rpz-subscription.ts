@@ -50,7 +50,7 @@ export class RpzSubscription {
     this.gateway = startChild('services/filter-gateway/src/main.ts', {
       REGISTER_URL: registerUrl, ISP_TOKEN: this.reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: join(this.dir, 'gateway'),
       DNS_PORT: String(await freePort()), DOH_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(this.metricsPort),
-      SNI_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), UPSTREAMS: `127.0.0.1:${this.upstreamPort}`,
+      SNI_PORT: String(await freePort()), QUIC_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), UPSTREAMS: `127.0.0.1:${this.upstreamPort}`,
       RPZ_XFR_PORT: String(this.xfrPort), RPZ_ZONE, RPZ_TSIG_KEYS: `${GOOD_KEY.name}:${GOOD_KEY.secret}`, RPZ_NOTIFY: notify,
       ...(o.xfrAllow !== undefined ? { RPZ_XFR_ALLOW: o.xfrAllow } : {}),
       SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'info',

@@ -1,6 +1,6 @@
 import {
-  rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzSerial, rpzWrittenRecords,
-  type FeedRule, type RpzRecord,
+  RpzCoverContext, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzSerial, rpzWrittenRecords,
+  type FeedRule, type RpzRecord, type RuleMode,
 } from '@tizilim/shared';
 import type { SyncUpdate } from '../sync/sync-engine.js';
 import { ZoneJournal, type JournalLimits, type JournalStep } from './zone-journal.js';
@@ -37,9 +37,28 @@ export class ZoneView {
     if (!this.#before.has(key)) this.#before.set(key, before);
   }
 
-  /** The records rule `i` writes in this view. */
-  recordsAt(i: number): RpzRecord[] {
-    return rpzWrittenRecords(this.rules[i]!, this.lookup);
+  /**
+   * The cover context of one transfer (rpz-cover.ts): the view's suffix rules, read once at
+   * the start (they are a few percent of the rules), and which `*.X` the transfer has written.
+   * Call it before any change lands on the view (right after openView), so it holds the
+   * suffixes of this serial.
+   */
+  coverContext(): RpzCoverContext {
+    const suffixes = new Map<string, RuleMode>();
+    for (const r of this.rules) if (r.kind === 'domain_suffix') suffixes.set(r.value, r.mode);
+    return new RpzCoverContext(suffixes);
+  }
+
+  /**
+   * The records rule `i` writes in this view; with `cover`, also the wildcards that keep a
+   * wider suffix rule in force below it, as the HTTP export writes them (rpzRuleText).
+   */
+  recordsAt(i: number, cover?: RpzCoverContext): RpzRecord[] {
+    const rule = this.rules[i]!;
+    const own = rpzWrittenRecords(rule, this.lookup);
+    if (!cover || (rule.kind !== 'domain' && rule.kind !== 'domain_suffix')) return own;
+    const below = cover.coverBelow(rule.value, rule.kind === 'domain', rule.entry);
+    return below.length === 0 ? own : own.concat(below);
   }
 }
 
@@ -103,10 +122,37 @@ export class RpzZone {
       for (const v of this.#views) v.aborted = true;
     } else {
       for (const v of this.#views) for (const s of u.steps) { const r = s.before ?? s.after; if (r) v.remember(rpzRuleKey(r), s.before); }
-      this.journal.append(this.#difference(u));
+      if (this.#movesCover(u)) this.journal.clear();
+      else this.journal.append(this.#difference(u));
     }
     const serial = this.serial;
     if (serial !== undefined) for (const fn of this.#listeners) fn(serial);
+  }
+
+  /**
+   * Does the batch change cover wildcards (rpz-cover.ts)? They depend on a suffix rule and
+   * on every name rule under it, and one `*.X` is shared by all the name rules below X, so
+   * the exact difference would need an index of each name's descendants. Batches that touch
+   * a suffix rule, or a name rule with a suffix-ruled ancestor, are rare; the journal is
+   * cleared at their version instead (as a reload does), and secondaries asking IXFR from
+   * before it get the whole zone (RFC 1995 §4). A name rule with no suffix above it has no
+   * cover, and no other rule's cover depends on it, so every other batch stays an exact diff.
+   * Ancestors are looked up in the live map: a suffix the batch itself changed is caught as
+   * a touched suffix rule, so the map's state after the batch is the one that matters.
+   */
+  #movesCover(u: Extract<SyncUpdate, { kind: 'changes' }>): boolean {
+    const live = this.source.rules;
+    for (const s of u.steps) {
+      for (const r of [s.before, s.after]) {
+        if (!r) continue;
+        if (r.kind === 'domain_suffix') return true;
+        if (r.kind !== 'domain') continue;
+        for (let dot = r.value.indexOf('.'); dot >= 0; dot = r.value.indexOf('.', dot + 1)) {
+          if (live.has(`domain_suffix ${r.value.slice(dot + 1)}`)) return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**

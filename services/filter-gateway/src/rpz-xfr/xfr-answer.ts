@@ -154,13 +154,15 @@ async function transfer(
       const view = ctx.zone.openView();
       if (!view) throw new TransferAborted('no zone');
       serial = view.serial;
+      // Taken now, before any await lets a change land: one per transfer, so each `*.X` is written once.
+      const cover = view.coverContext();
       try {
         await w.soa(serial);
         await w.ns();
         const n = view.rules.length;
         for (let i = 0; i < n; i++) {
           if (view.aborted) throw new TransferAborted('the rule set was reloaded during the transfer');
-          const recs = view.recordsAt(i);
+          const recs = view.recordsAt(i, cover);
           for (let j = 0; j < recs.length; j++) await w.record(recs[j]!);
           if ((i & 1023) === 0 && closed()) throw new TransferAborted('client went away');
         }
