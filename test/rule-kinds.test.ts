@@ -113,7 +113,7 @@ beforeAll(async () => {
   gateway = startChild('services/filter-gateway/src/main.ts', {
     REGISTER_URL: registerUrl, ISP_TOKEN: reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: join(dir, 'gateway'),
     DNS_PORT: String(ports.dns), DOH_PORT: String(ports.doh), GATEWAY_METRICS_PORT: String(ports.metrics),
-    SNI_PORT: String(ports.sni), BLOCKPAGE_PORT: String(ports.blockpage),
+    SNI_PORT: String(ports.sni), BLOCKPAGE_PORT: String(ports.blockpage), RELAY_ALLOW_PRIVATE: '1',
     UPSTREAMS: `127.0.0.1:${upstreamPort}`, PUBLIC_BASE_URL: 'https://register.example.kz', SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'warn',
   });
   await waitForOk(`http://127.0.0.1:${ports.metrics}/readyz`, gateway);

@@ -36,7 +36,7 @@ import { TlogService } from './domain/tlog-service.js';
 import { defaultTlogOrigin } from './domain/tlog-checkpoints.js';
 import { parseWitnessConfig } from './domain/witness-cosigning.js';
 import { tlogApi } from './routes/tlog/tlog-plugin.js';
-import { webPages } from './web/web-plugin.js';
+import { MAX_PATH_SEGMENT, webPages } from './web/web-plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,7 +84,7 @@ export async function buildApp(options: AppOptions) {
     // shutdownPlugin answers requests that arrive while closing, in the register's error shape.
     return503OnClosing: false,
     // Resource values (URLs up to 2048 characters) travel in the path of the resource pages.
-    routerOptions: { maxParamLength: 2100 },
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

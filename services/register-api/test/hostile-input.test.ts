@@ -242,7 +242,7 @@ describe('what is refused before any route runs, over a socket', () => {
       ['a request line over the limit', `GET /v1/me?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'REG_ERR_URI_TOO_LONG'],
       ['a header block over the limit', `GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'REG_ERR_HEADERS_TOO_LARGE'],
       ['many headers', `GET /v1/me HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 5000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`, 431, 'REG_ERR_HEADERS_TOO_LARGE'],
-      ['a path segment over maxParamLength', `GET /v1/decisions/${'a'.repeat(500)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'REG_ERR_URI_TOO_LONG'],
+      ['a path segment over maxParamLength (2100: resource URLs travel in paths)', `GET /v1/decisions/${'a'.repeat(2500)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'REG_ERR_URI_TOO_LONG'],
       ['broken percent-encoding', 'GET /v1/decisions/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
       ['not HTTP at all', '\u0000\u0001\u0002 garbage\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
       ['a NUL in a header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, 'REG_ERR_VALIDATION'],

@@ -107,8 +107,10 @@ for (const udpBatch of ['on', 'off'] as const) {
       expect((await tool('dig', [...at(), '+short', 'later.test', 'A'])).trim()).toBe('100.64.1.1');
     });
 
-    it('resolveAddresses (SNI, block page) sees the block too', async () => {
-      expect(await gw.resolveAddresses('v4net.test')).toEqual([]);
+    it('resolveAddresses (SNI, QUIC, block page) gets upstream\'s addresses, which those callers judge one by one', async () => {
+      // Both addresses come back: the SNI checker and block page refuse a name only when every
+      // address it has is restricted, and name the IP rule's entry when they do (test/rule-kinds).
+      expect(await gw.resolveAddresses('v4net.test')).toEqual(['10.9.9.9', '198.51.100.200']);
       expect(await gw.resolveAddresses('fine.test')).toEqual(['192.0.2.8', '2001:db8:43::2']);
     });
   });

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ActiveRules } from '../domain/active-rules.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { RegisterError, type FieldIssue } from '../errors/error-catalogue.js';
+import { ERROR_CATALOGUE, RegisterError, type FieldIssue } from '../errors/error-catalogue.js';
 import { AssetStore } from './asset-store.js';
 import { DecisionDetailsCache } from './data/entry-view.js';
 import { StatsCache } from './data/stats-view.js';
@@ -17,6 +17,9 @@ import { platformsPage } from './pages/platforms-page.js';
 import { resourcePage } from './pages/resource-page.js';
 import { searchPage } from './pages/search-page.js';
 import { statsPage } from './pages/stats-page.js';
+
+/** The router's maxParamLength (app.ts): resource URLs, up to 2,048 characters, travel in paths. */
+export const MAX_PATH_SEGMENT = 2100;
 
 export interface WebOptions {
   publicBaseUrl: string;
@@ -90,8 +93,17 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
   });
 
   // Any other path a browser opens gets a page that says so; programs get the register's JSON 404.
+  // The wildcard also catches a path whose segment outgrew the router's parameter limit, which
+  // would otherwise have been refused before routing: it stays a 414, for people and programs.
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    if (!wantsHtml(request.headers.accept)) return reply.callNotFound();
+    const path = request.url.split('?')[0]!;
+    const tooLong = path.split('/').some((segment) => segment.length > MAX_PATH_SEGMENT);
+    if (!wantsHtml(request.headers.accept)) {
+      if (!tooLong) return reply.callNotFound();
+      const { code, status } = ERROR_CATALOGUE.URI_TOO_LONG;
+      return reply.status(status).send({ error: { code, message: 'path: a path segment is too long', details: [{ field: 'path', message: 'a path segment is too long' }] } });
+    }
+    if (tooLong) return sendErrorPage(request, reply, assets, 414, 'path: a path segment is too long');
     return sendErrorPage(request, reply, assets, 404, `${request.url.split('?')[0]!}`);
   });
 };

@@ -135,7 +135,7 @@ describe('bad input gets a page, not a failure', () => {
     ['/log/99999999', 404],
     ['/log/1%3Cscript%3E', 400],
     ['/resources/%3Cscript%3Ealert(1)%3C%2Fscript%3E', 400],
-    ['/resources/' + 'a'.repeat(5000), 404],
+    ['/resources/' + 'a'.repeat(5000), 414],
     ['/resources/' + 'a'.repeat(300) + '.kz', 400],
     ['/stats/nope.csv', 400],
     ['/no/such/page%3Cscript%3E', 404],

@@ -14,6 +14,10 @@ import type { Answer, MaybePromise, Next, Query, Stage } from '../types.js';
  * after an answer was cached blocks it at once. The verdict is remembered on the stored answer
  * per matcher, so a cache hit walks its records only after the rules changed.
  * Synchronous answers stay synchronous (the batched UDP path answers cache hits in the batch).
+ * The gateway's own lookups (transport `internal`: the SNI checker, the QUIC checker and the
+ * block page) get the answer as upstream gave it: they judge each address themselves, so a
+ * name with one restricted and one free address still reaches the free one, and a blocked
+ * connection names the IP rule's entry rather than failing to resolve.
  */
 export function responsePolicyStage(rules: RuleSet, responder: BlockResponder, clock: CoarseClock): Stage {
   const judge = (q: Query, a: Answer): Answer => {
@@ -36,6 +40,7 @@ export function responsePolicyStage(rules: RuleSet, responder: BlockResponder, c
   return {
     name: 'response-policy',
     handle(q: Query, next: Next): MaybePromise<Answer> {
+      if (q.transport === 'internal') return next(q);
       const a = next(q);
       if (a instanceof Promise) return a.then((r) => judge(q, r));
       return judge(q, a);
