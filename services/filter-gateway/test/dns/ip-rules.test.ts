@@ -111,6 +111,8 @@ for (const udpBatch of ['on', 'off'] as const) {
       // Both addresses come back: the SNI checker and block page refuse a name only when every
       // address it has is restricted, and name the IP rule's entry when they do (test/rule-kinds).
       expect(await gw.resolveAddresses('v4net.test')).toEqual(['10.9.9.9', '198.51.100.200']);
+      // A CNAME through a restricted name is blocked for them as for every client.
+      expect(await gw.resolveAddresses('alias.test')).toEqual([]);
       expect(await gw.resolveAddresses('fine.test')).toEqual(['192.0.2.8', '2001:db8:43::2']);
     });
   });

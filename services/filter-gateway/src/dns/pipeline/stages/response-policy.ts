@@ -15,9 +15,10 @@ import type { Answer, MaybePromise, Next, Query, Stage } from '../types.js';
  * per matcher, so a cache hit walks its records only after the rules changed.
  * Synchronous answers stay synchronous (the batched UDP path answers cache hits in the batch).
  * The gateway's own lookups (transport `internal`: the SNI checker, the QUIC checker and the
- * block page) get the answer as upstream gave it: they judge each address themselves, so a
- * name with one restricted and one free address still reaches the free one, and a blocked
- * connection names the IP rule's entry rather than failing to resolve.
+ * block page) keep an answer whose only fault is a restricted address: they judge each address
+ * themselves, so a name with one restricted and one free address still reaches the free one,
+ * and a blocked connection names the IP rule's entry rather than failing to resolve. A CNAME
+ * through a restricted name blocks their lookups as it blocks every client's.
  */
 export function responsePolicyStage(rules: RuleSet, responder: BlockResponder, clock: CoarseClock): Stage {
   const judge = (q: Query, a: Answer): Answer => {
@@ -33,6 +34,7 @@ export function responsePolicyStage(rules: RuleSet, responder: BlockResponder, c
       src.checkedHandle = h;
     }
     if (h === NO_MATCH || !isEnforced(m, h, clock.now)) return a;
+    if (q.transport === 'internal' && isAddressRule(m.ruleOf(h).kind)) return a;
     const blocked = responder.answer(q, m, h);
     // The cache stage (after this one) has already kept a.fresh; nothing to pass on.
     return blocked;
@@ -40,10 +42,13 @@ export function responsePolicyStage(rules: RuleSet, responder: BlockResponder, c
   return {
     name: 'response-policy',
     handle(q: Query, next: Next): MaybePromise<Answer> {
-      if (q.transport === 'internal') return next(q);
       const a = next(q);
       if (a instanceof Promise) return a.then((r) => judge(q, r));
       return judge(q, a);
     },
   };
+}
+
+function isAddressRule(kind: string): boolean {
+  return kind === 'ip' || kind === 'cidr';
 }
