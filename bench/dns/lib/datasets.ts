@@ -96,15 +96,22 @@ export interface QueryFiles {
   blockedNames: number;
   probeBlocked: string;
   probeAllowed: string;
+  /** Exception names (allowed by their own rule under a suffix rule), when there are any. */
+  exceptions?: string | undefined;
+  probeException?: string | undefined;
+  /** A name under an exception: the suffix rule above it still blocks it. */
+  probeUnderException?: string | undefined;
 }
 
 /**
  * dnsperf input files (`name A` per line). Blocked: 50,000 names drawn from the rules, half
  * exact names, half `www.`/random-label names under suffix rules (the suffix walk). Allowed:
  * the Tranco names that no rule blocks, at most `allowedCount` of them (all of which fit in
- * both servers' caches). Mix: 90 allowed : 10 blocked, interleaved.
+ * both servers' caches). Mix: 90 allowed : 10 blocked, interleaved; with `exceptions`, one
+ * allowed query in 90 (1 % of the mix) is an exception name instead, so the blocked share
+ * stays 10 % only if both servers answer the exceptions.
  */
-export function writeQueryFiles(dir: string, spec: RuleSetSpec, popular: readonly string[], allowedCount = 20_000): QueryFiles {
+export function writeQueryFiles(dir: string, spec: RuleSetSpec, popular: readonly string[], allowedCount = 20_000, exceptions: readonly string[] = []): QueryFiles {
   const rnd = prng(20261124);
   const exactSet = new Set(spec.exact);
   const suffixSet = new Set(spec.suffixes);
@@ -120,7 +127,10 @@ export function writeQueryFiles(dir: string, spec: RuleSetSpec, popular: readonl
   const allowed = popular.filter((n) => !special.test(n) && !isBlocked(n, exactSet, suffixSet)).slice(0, allowedCount);
   const mix: string[] = [];
   let b = 0;
-  for (let i = 0; i < 100_000; i++) mix.push(i % 10 === 9 ? blocked[b++ % blocked.length]! : allowed[i % allowed.length]!);
+  let e = 0;
+  for (let i = 0; i < 100_000; i++) {
+    mix.push(i % 10 === 9 ? blocked[b++ % blocked.length]! : exceptions.length > 0 && i % 100 === 0 ? exceptions[e++ % exceptions.length]! : allowed[i % allowed.length]!);
+  }
   const write = (name: string, list: readonly string[]): string => {
     const f = `${dir}/${name}`;
     writeFileSync(f, list.map((n) => `${n} A`).join('\n') + '\n');
@@ -134,7 +144,34 @@ export function writeQueryFiles(dir: string, spec: RuleSetSpec, popular: readonl
     blockedNames: new Set(blocked).size,
     probeBlocked: spec.exact[0]!,
     probeAllowed: allowed[0]!,
+    exceptions: exceptions.length > 0 ? write(`q-exceptions-${spec.label}.txt`, exceptions) : undefined,
+    probeException: exceptions[0],
+    probeUnderException: exceptions[0] ? `below.${exceptions[0]}` : undefined,
   };
+}
+
+/**
+ * Adds exceptions until they are `share` of all rules (issue 13's "1 % exceptions"): an exact
+ * `domain` rule with mode `allow` on `exc<k>.<S>` for a seeded pick of suffix rules S, the way
+ * a register carves one name out of a restricted domain. Returns the exception names (for the
+ * mix). None is an exact rule or suffix rule already, nor a name the blocked queries use.
+ */
+export function addExceptionRules(spec: RuleSetSpec, share: number): string[] {
+  if (!(share > 0 && share < 1) || spec.suffixes.length === 0) return [];
+  const want = Math.round((spec.rules.length * share) / (1 - share));
+  const rnd = prng(1414);
+  const taken = new Set([...spec.exact, ...spec.suffixes]);
+  const names: string[] = [];
+  let entry = spec.rules.length + 1;
+  for (let k = 1; names.length < want; k++) {
+    const name = `exc${k}.${spec.suffixes[Math.floor(rnd() * spec.suffixes.length)]!}`;
+    if (name.length > 253 - 14 || taken.has(name)) continue;
+    taken.add(name);
+    names.push(name);
+    spec.rules.push({ id: `bench-${entry}`, kind: 'domain', value: name, mode: 'allow', entry: entry++ });
+  }
+  spec.howMade += `; plus ${want.toLocaleString('en')} exceptions (${share * 100} % of all rules: \`domain\` allow \`exc<k>.<S>\` under a seeded pick of the suffix rules S)`;
+  return names;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FeedRule } from '@tizilim/shared';
+import { RpzCoverContext, type FeedRule, type RuleMode } from '@tizilim/shared';
 import type { ActiveRuleRow } from '@tizilim/register-api/repositories/feed-repository';
 import { rpzHeader, rpzLines } from '@tizilim/register-api/routes/feed/rpz-lines';
 import { snapshotPath, writeSnapshotFile } from '@tizilim/filter-gateway/sync/snapshot-file';
@@ -13,15 +13,22 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RPZ_ZONE = 'rpz.tizilim.';
 export const UNBOUND = process.env['UNBOUND_BIN'] ?? '/usr/sbin/unbound';
 
-/** The rules as the register's own RPZ export writes them (same header and record code). */
+/**
+ * The rules as the register's own RPZ export writes them (same header and record code, and the
+ * same cover context: the suffix rules in force, so a name rule under one, such as an exception,
+ * keeps the suffix rule's wildcard in force below it).
+ */
 export async function writeRpzFile(file: string, rules: readonly FeedRule[], version: number): Promise<void> {
   const out = createWriteStream(file);
+  const suffixModes = new Map<string, RuleMode>();
+  for (const r of rules) if (r.kind === 'domain_suffix') suffixModes.set(r.value, r.mode);
+  const context = new RpzCoverContext(suffixModes);
   let chunk = rpzHeader(RPZ_ZONE, version);
   for (const r of rules) {
     const row: Pick<ActiveRuleRow, 'kind' | 'value' | 'mode' | 'ends_at' | 'add_seq'> = {
       kind: r.kind, value: r.value, mode: r.mode, ends_at: null, add_seq: r.entry,
     };
-    chunk += rpzLines(row as ActiveRuleRow);
+    chunk += rpzLines(row as ActiveRuleRow, context);
     if (chunk.length > 1 << 16) { if (!out.write(chunk)) await once(out, 'drain'); chunk = ''; }
   }
   out.end(chunk);
