@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unboundConf } from './unbound-process.js';
 
 /**
  * The three resolvers ISPs run, each configured as a secondary of the gateway's RPZ primary,
@@ -115,48 +116,16 @@ export function startBind(o: SecondaryOptions): Secondary {
 }
 
 /** Unbound 1.17: an rpz clause with the gateway as primary (Unbound has no TSIG: it transfers unsigned, from RPZ_XFR_ALLOW). */
-export function unboundConf(o: SecondaryOptions): string {
-  const q = (s: string): string => JSON.stringify(s);
-  return [
-    'server:',
-    '  verbosity: 1',
-    '  interface: 127.0.0.1',
-    `  port: ${o.port}`,
-    '  do-ip6: no',
-    '  outgoing-interface: 127.0.0.1',
-    '  access-control: 127.0.0.0/8 allow',
-    '  username: ""',
-    '  chroot: ""',
-    `  directory: ${q(o.dir)}`,
-    `  pidfile: ${q(join(o.dir, 'unbound.pid'))}`,
-    '  logfile: ""',
-    '  use-syslog: no',
-    '  log-time-ascii: yes',
-    '  do-daemonize: no',
-    '  do-not-query-localhost: no',
-    '  module-config: "respip validator iterator"',
-    '  trust-anchor-signaling: no',
-    '  root-key-sentinel: no',
-    '  num-threads: 1',
-    'remote-control:',
-    '  control-enable: no',
-    'forward-zone:',
-    '  name: "."',
-    `  forward-addr: 127.0.0.1@${o.upstreamPort}`,
-    'rpz:',
-    `  name: ${q(o.zone)}`,
-    `  primary: 127.0.0.1@${o.primaryPort}`,
-    '  allow-notify: 127.0.0.1',
-    `  zonefile: ${q(join(o.dir, 'rpz.zone'))}`,
-    '  rpz-log: yes',
-    '  rpz-log-name: tizilim',
-    '',
-  ].join('\n');
+function unboundSecondaryConf(o: SecondaryOptions): string {
+  return unboundConf({
+    dir: o.dir, port: o.port, upstreamPort: o.upstreamPort,
+    rpzZone: o.zone, rpzFile: join(o.dir, 'rpz.zone'), rpzPrimaryPort: o.primaryPort,
+  });
 }
 
 export function startUnboundSecondary(o: SecondaryOptions): Secondary {
   const conf = join(o.dir, 'unbound.conf');
-  writeFileSync(conf, unboundConf(o));
+  writeFileSync(conf, unboundSecondaryConf(o));
   return launch('unbound', UNBOUND!, ['-d', '-c', conf], o.dir);
 }
 

@@ -21,6 +21,8 @@ export interface UnboundOptions {
   upstreamPort: number;
   rpzZone: string;
   rpzFile: string;
+  /** When set, the zone is transferred from this loopback port (a secondary of our RPZ primary), NOTIFY accepted. */
+  rpzPrimaryPort?: number;
 }
 
 /**
@@ -61,7 +63,8 @@ export function unboundConf(o: UnboundOptions): string {
     '  name: "."',
     `  forward-addr: 127.0.0.1@${o.upstreamPort}`,
     'rpz:',
-    `  name: ${o.rpzZone}`,
+    `  name: ${q(o.rpzZone)}`,
+    ...(o.rpzPrimaryPort === undefined ? [] : [`  primary: 127.0.0.1@${o.rpzPrimaryPort}`, '  allow-notify: 127.0.0.1']),
     `  zonefile: ${q(o.rpzFile)}`,
     '  rpz-log: yes',
     '  rpz-log-name: tizilim',
