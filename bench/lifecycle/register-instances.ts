@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateApiToken, hashApiToken } from '@tizilim/register-api/auth/api-token';
+import { registerChildUrl } from '../register/register-child-url.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,16 +23,7 @@ export async function startInstance(name: string, databaseUrl: string, env: Reco
     },
   });
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 90 s`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /REGISTER_URL (\S+)/.exec(buf);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code} before it was ready`)); });
-  });
+  const url = await registerChildUrl(child, name, 90_000);
   return { name, url, child, pid: child.pid! };
 }
 

@@ -44,6 +44,7 @@ import { generateApiToken, hashApiToken } from '@tizilim/register-api/auth/api-t
 import { encodeCursor } from '@tizilim/register-api/schemas/common-schemas';
 import { createBenchDatabase, dropBenchDatabase, seedRegister, DEFAULT_SERVER_URL, type SeedReport } from './seed-million.js';
 import { datasetLines } from './rule-names.js';
+import { registerChildUrl } from './register-child-url.js';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -197,16 +198,7 @@ async function startInstance(name: string, databaseUrl: string, cpu: number | nu
   });
   children.push(child);
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /REGISTER_URL (\S+)/.exec(buf);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code} before it was ready`)); });
-  });
+  const url = await registerChildUrl(child, name, 60_000);
   return { name, url, child, pid: child.pid! };
 }
 

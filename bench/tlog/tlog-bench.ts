@@ -31,6 +31,7 @@ import { WitnessCore } from '@tizilim/register-api/witness/witness-core';
 import { WitnessPoller } from '@tizilim/register-api/witness/witness-poller';
 import { witnessMetrics } from '@tizilim/register-api/witness/witness-server';
 import { createBenchDatabase, dropBenchDatabase, seedRegister, DEFAULT_SERVER_URL } from '../register/seed-million.js';
+import { registerChildUrl } from '../register/register-child-url.js';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true'] as const; }));
 if (args.has('help')) {
@@ -76,11 +77,8 @@ async function startInstance(databaseUrl: string): Promise<{ url: string; pid: n
     env: { ...process.env, DATABASE_URL: databaseUrl, API_PORT: '0', API_HOST: '127.0.0.1', PUBLIC_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', DATA_DIR: dataDir, FEED_SNAPSHOT_WARM: '0', TLOG_CHECKPOINT_INTERVAL_MS: '500', ADMIN_TOKEN: '' },
   });
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child!.stdout!.on('data', (d: Buffer) => { buf += d.toString(); const m = /REGISTER_URL (\S+)/.exec(buf); if (m) resolve(m[1]!); });
-    child!.once('exit', (code) => reject(new Error(`register exited with ${code}`)));
-  });
+  // Generous: with 1M entries the register's start can take minutes on a loaded machine.
+  const url = await registerChildUrl(child, 'register', 600_000);
   return { url: url.replace('localhost', '127.0.0.1'), pid: child.pid! };
 }
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createBenchDatabase, dropBenchDatabase, seedRegister, DEFAULT_SERVER_URL } from '../register/seed-million.js';
+import { registerChildUrl } from '../register/register-child-url.js';
 
 interface AutocannonResult { requests: { total: number }; latency: { p50: number; p99: number }; statusCodeStats: Record<string, { count: number }>; errors: number; non2xx: number }
 interface AutocannonRequest { method?: string; path?: string; headers?: Record<string, string>; setupRequest?: (req: AutocannonRequest) => AutocannonRequest }
@@ -63,16 +64,7 @@ async function startApi(databaseUrl: string): Promise<{ url: string; child: Chil
     env: { ...process.env, DATABASE_URL: databaseUrl, API_PORT: '0', API_HOST: '127.0.0.1', PUBLIC_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ADMIN_TOKEN: '', FEED_SNAPSHOT_WARM: '0', BENCH_INSTANCE: 'web' },
   });
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('the API did not start within 60 s')), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /REGISTER_URL (\S+)/.exec(buf);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the API exited with ${code}`)); });
-  });
+  const url = await registerChildUrl(child, 'the API', 60_000);
   return { url, child };
 }
 
