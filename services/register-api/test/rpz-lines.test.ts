@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RpzContext, rpzIpOwner, rpzLines } from '../src/routes/feed/rpz-lines.js';
+import { RpzCoverContext, rpzIpOwner } from '@tizilim/shared';
+import { rpzLines } from '../src/routes/feed/rpz-lines.js';
 
 describe('RPZ IP triggers', () => {
   it('writes prefixes reversed, IPv6 with zz for the longest zero run', () => {
@@ -24,7 +25,7 @@ describe('RPZ name triggers with exceptions', () => {
   });
 
   it('keeps the wider wildcard in force below names that would hide it from a closest-encloser resolver', () => {
-    const context = new RpzContext(new Map([['x.kz', 'restrict'], ['open.x.kz', 'allow']]));
+    const context = new RpzCoverContext(new Map([['x.kz', 'restrict'], ['open.x.kz', 'allow']]));
     // an exception on www.x.kz: a.www.x.kz is still the wildcard's
     expect(rpzLines(row('domain', 'www.x.kz', 'allow'), context)).toContain('*.www.x.kz CNAME .\n');
     // an exact rule two labels below the wildcard: both names between get it

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { RpzCoverContext } from '@tizilim/shared';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -6,14 +7,14 @@ import { CAN } from '../../auth/roles.js';
 import { RegisterError } from '../../errors/error-catalogue.js';
 import type { LogWatcher } from '../../domain/log-watcher.js';
 import type { DB } from '../../db/schema.js';
-import { activeRuleLinesQuery, activeRulesQuery, activeSuffixModes, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
+import { activeRuleLinesQuery, activeSuffixModes, countActiveRules, rpzRulesQuery } from '../../repositories/feed-repository.js';
 import { SharedChanges } from './shared-changes.js';
 import { logHead } from '../../repositories/public-log-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
 import { shuttingDown } from '../../plugins/shutdown-plugin.js';
 import { snapshotHeader, snapshotLine } from './feed-lines.js';
 import { warmSnapshotCopy } from './snapshot-warmer.js';
-import { RpzContext, rpzHeader, rpzLines } from './rpz-lines.js';
+import { rpzHeader, rpzLines } from './rpz-lines.js';
 import { SnapshotCache, type SnapshotWriter } from './snapshot-cache.js';
 import { FETCH_ROWS, FeedStream, acceptsGzip, feedHeaders, writeLines } from './feed-stream.js';
 import { keptLines, snapshotStep } from './snapshot-derive.js';
@@ -96,10 +97,10 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       produces: ['text/dns'],
     },
   }, async (request, reply) => {
-    let context: RpzContext | undefined;
+    let context: RpzCoverContext | undefined;
     // The suffix rules are read first, in the same snapshot as the rules streamed after them.
     async function* rules(trx: Transaction<DB>) {
-      context = new RpzContext(await activeSuffixModes(trx));
+      context = new RpzCoverContext(await activeSuffixModes(trx));
       yield* rpzRulesQuery(trx).stream(FETCH_ROWS);
     }
     return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version),

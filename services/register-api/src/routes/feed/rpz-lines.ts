@@ -1,4 +1,4 @@
-import { RpzCoverContext, rpzIpOwner, rpzRuleText, rpzZoneHeader } from '@tizilim/shared';
+import { rpzRuleText, rpzZoneHeader, type RpzCoverContext } from '@tizilim/shared';
 import type { RpzRuleRow } from '../../repositories/feed-repository.js';
 
 /**
@@ -9,9 +9,6 @@ import type { RpzRuleRow } from '../../repositories/feed-repository.js';
 export function rpzHeader(origin: string, serial: number): string {
   return rpzZoneHeader(origin, serial);
 }
-
-/** The suffix rules in force, for the wildcards kept below name rules (rpz-cover.ts). */
-export { RpzCoverContext as RpzContext, rpzIpOwner };
 
 /**
  * `apex_ruled`: a suffix row whose apex name also has an exact rule. That rule alone writes the
