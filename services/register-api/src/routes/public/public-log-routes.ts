@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notFound } from '../../errors/error-catalogue.js';
 import { latestCheckpoint } from '../../domain/log-checkpoints.js';
