@@ -45,6 +45,17 @@ describe('every page answers 200 with HTML under a strict CSP', () => {
   });
 });
 
+describe('the log page', () => {
+  it('gives the offline commands with the transparency log\'s key pinned, and the one-file verifier', async () => {
+    const key = (await reg.app.inject({ method: 'GET', url: '/tlog/key' })).body.trim();
+    const res = await page('/log?lang=en');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('/tlog/verify-log.mjs');
+    expect(res.body).toContain(`node verify-log.mjs --key ${key} `);
+    expect(res.body).toContain(`npm run verify-log -- --key ${key} --public-key `);
+  });
+});
+
 describe('the entry page', () => {
   it('carries the entry\'s inclusion proof against the latest checkpoint, the same as the JSON entry', async () => {
     const seq = idn.logEntries[0]!;

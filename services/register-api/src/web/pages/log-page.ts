@@ -54,7 +54,10 @@ ${row(t.checkpointSignature, html`<code class="hash">${cp.signature}</code>`)}
 </section>
 <section aria-labelledby="h-offline"><h2 id="h-offline">${t.offlineHeading}</h2>
 <p>${t.offlineText}</p>
-<pre><code>npm run verify-log -- ${cp ? `--public-key ${cp.publicKey} ` : ''}${opts.publicBaseUrl}</code></pre>
+<pre><code>curl -sO ${opts.publicBaseUrl}/tlog/verify-log.mjs
+node verify-log.mjs --key ${app.tlog.verifierKey} ${opts.publicBaseUrl}</code></pre>
+<pre><code>npm run verify-log -- --key ${app.tlog.verifierKey} ${cp ? `--public-key ${cp.publicKey} ` : ''}${opts.publicBaseUrl}</code></pre>
+<p><a href="/tlog/checkpoint">/tlog/checkpoint</a> · <a href="/tlog/key">/tlog/key</a></p>
 <p>${t.offlineSpec}</p>
 </section>
 <section aria-labelledby="h-recent"><h2 id="h-recent">${t.recentHeading}</h2>
