@@ -11,6 +11,7 @@ import type { LogWatcher } from './log-watcher.js';
 import { ActiveEntries } from './active-entries.js';
 import { IpRuleIndex } from './ip-rule-index.js';
 import { UrlRuleIndex } from './url-rule-index.js';
+import { SuggestIndex, type SuggestCandidate } from './suggest-index.js';
 import { canFindRuleEntries, matcherRuleEntry } from './matcher-rule-entry.js';
 import { applyToEntries, index, type Copy } from './check-copy.js';
 import type { PublicEntrySource } from './public-view.js';
@@ -155,6 +156,25 @@ export class ActiveRules {
     return rows;
   }
 
+  /**
+   * Up to `limit` open restrictions in force at `nowMs` whose value (or Unicode form) starts
+   * with `prefix` (already in `suggestPrefix` form), in key order, with what a public entry
+   * shows of each; looks at no more than `maxScan` keys. Undefined when the copy is not ready.
+   */
+  suggest(prefix: string, limit: number, maxScan: number, nowMs: number): PublicEntrySource[] | undefined {
+    if (!this.ready) return undefined;
+    const copy = this.#copy!;
+    const rows: PublicEntrySource[] = [];
+    copy.suggest.find(prefix, limit, maxScan, (c: SuggestCandidate) => {
+      const row = copy.entries.row(c.seq, c.kind, c.value, c.kind === 'url' ? urlHostOf(c.value) : null, nowMs);
+      // Not in force now (scheduled, or past its planned end), or an exception: not a restriction.
+      if (!row || row.mode === 'allow') return false;
+      rows.push(row);
+      return true;
+    });
+    return rows;
+  }
+
   #kick(): void {
     if (this.#closed) return;
     if (this.#busy) {
@@ -195,7 +215,7 @@ export class ActiveRules {
       const expected = await countActiveRules(trx);
       const decisions = new Map((await openSpanDecisions(trx)).map((d) => [d.id, d]));
       const b = new MatcherBuilder({ expectedRules: expected });
-      const copy = { urls: new UrlRuleIndex(), ips: new IpRuleIndex(), entries: new ActiveEntries(expected) };
+      const copy = { urls: new UrlRuleIndex(), ips: new IpRuleIndex(), entries: new ActiveEntries(expected), suggest: new SuggestIndex() };
       for await (const row of openSpansQuery(trx).stream(5000)) {
         if (this.#closed) throw new Error('closed');
         if (row.add_seq === null) throw new Error(`open span of ${row.kind} ${row.value} names no log entry`);
@@ -207,12 +227,15 @@ export class ActiveRules {
         // A rule the matcher cannot hold throws: a copy missing a rule must never answer.
         b.add(rule);
         index(copy, row.kind, row.value, row.host, seq);
-        copy.entries.add({
+        const span = {
           seq, mode: row.mode, startsAt: row.starts_at, endsAt: row.ends_at, decisionId: d.id, category: d.category,
           basisKind: d.basis_kind, authority: d.authority, documentNumber: d.document_number, issuedAt: d.issued_at,
           kind: row.kind, value: row.value, display: row.display, host: row.host,
-        });
+        };
+        copy.entries.add(span);
+        copy.suggest.add(span);
       }
+      copy.suggest.seal();
       const matcher = b.build();
       if (!canFindRuleEntries(matcher)) throw new Error('the matcher cannot be asked for rules by value');
       return { copy: { ...copy, matcher }, version };
@@ -274,5 +297,14 @@ export class ActiveRules {
     this.#needsLoad = true;
     this.#log?.warn({ err }, 'active rules copy inconsistent; checks use the database until it reloads');
     this.#kick();
+  }
+}
+
+/** The host of a URL rule's value (normalised, so `URL` agrees with the register's host column). */
+function urlHostOf(value: string): string | null {
+  try {
+    return new URL(value).hostname;
+  } catch {
+    return null;
   }
 }

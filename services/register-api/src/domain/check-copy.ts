@@ -3,6 +3,7 @@ import type { ChangeWithSpan } from '../repositories/check-copy-repository.js';
 import type { ActiveEntries, OpenSpan } from './active-entries.js';
 import type { IpRuleIndex } from './ip-rule-index.js';
 import type { UrlRuleIndex } from './url-rule-index.js';
+import type { SuggestIndex } from './suggest-index.js';
 import { matcherRuleEntry } from './matcher-rule-entry.js';
 
 /** A host name as the database holds it: lower case, no trailing dot (the matcher ignores both). */
@@ -16,6 +17,8 @@ export interface Copy {
   ips: IpRuleIndex;
   /** what a public entry shows of each open span, by the seq that opened it */
   entries: ActiveEntries;
+  /** open restrictions sorted by what a reader types, for type-ahead */
+  suggest: SuggestIndex;
 }
 
 /** Files a `url`, `ip` or `cidr` rule in its index; returns the entry it replaces, or -1. */
@@ -57,8 +60,15 @@ export function applyToEntries(copy: Copy, rows: readonly ChangeWithSpan[], chan
     } else {
       previous = row.kind === 'url' ? copy.urls.delete(row.value) : copy.ips.delete(row.kind, row.value);
     }
-    if (previous >= 0) copy.entries.remove(previous);
-    if (add) copy.entries.add(openSpanOf(row, changes[i]!.rule.until));
+    if (previous >= 0) {
+      copy.entries.remove(previous);
+      copy.suggest.remove(previous);
+    }
+    if (add) {
+      const span = openSpanOf(row, changes[i]!.rule.until);
+      copy.entries.add(span);
+      copy.suggest.add(span);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { ActiveRules } from '../../domain/active-rules.js';
 import { publicLogRoutes } from './public-log-routes.js';
 import { tlogProofRoutes } from '../tlog/tlog-proof-routes.js';
 import { publicCheckRoutes } from './public-check-routes.js';
+import { publicSuggestRoutes } from './public-suggest-routes.js';
 import { publicEntriesRoutes } from './public-entries-routes.js';
 import { publicHistoryRoutes } from './public-history-routes.js';
 import { publicStatsRoutes } from './public-stats-routes.js';
@@ -34,6 +35,7 @@ export const publicApi: FastifyPluginAsyncZod<PublicOptions> = async (app, opts)
   await app.register(publicLogRoutes);
   await app.register(tlogProofRoutes);
   await app.register(publicCheckRoutes, { publicBaseUrl: opts.publicBaseUrl, activeRules: opts.activeRules });
+  await app.register(publicSuggestRoutes, { publicBaseUrl: opts.publicBaseUrl, activeRules: opts.activeRules });
   await app.register(publicEntriesRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicHistoryRoutes, { publicBaseUrl: opts.publicBaseUrl });
   await app.register(publicStatsRoutes);

@@ -1,0 +1,36 @@
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { CATEGORIES, isSensitiveCategory } from '../domain/categories.js';
+
+const SENSITIVE_CATEGORIES = CATEGORIES.filter(isSensitiveCategory);
+
+/** The text a key is made of (see suggestKeys): lower case, no scheme, no leading `*.`. */
+const keyOf = (column: 'r.value' | 'r.display') => sql<string>`lower(regexp_replace(${sql.ref(column)}, '^(https?://|\\*\\.)', ''))`;
+
+/**
+ * Type-ahead from the database, for the seconds while the in-memory copy loads: restrictions
+ * in force at `at` whose value or Unicode form starts with `prefix` (in `suggestPrefix` form),
+ * sorted by that key. The same rules as the index: no exception (`allow`), no URL of a
+ * sensitive category. A scan of the open spans, not an index range: it is the slow path.
+ */
+export async function suggestFromDatabase(db: Kysely<DB>, prefix: string, limit: number, at: Date) {
+  const like = `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
+  return db
+    .selectFrom('enforcement_periods as p')
+    .innerJoin('resources as r', 'r.id', 'p.resource_id')
+    .innerJoin('decisions as d', 'd.id', 'p.decision_id')
+    .innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
+    .select([
+      'p.add_seq', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.closed_at', 'p.end_reason', 'r.kind', 'r.value', 'r.display', 'r.host',
+      'd.id as decision_id', 'd.category', 'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
+    ])
+    .where('p.closed_at', 'is', null)
+    .where('p.mode', '<>', 'allow')
+    .where('p.starts_at', '<=', at)
+    .where((eb) => eb.or([eb('p.ends_at', 'is', null), eb('p.ends_at', '>', at)]))
+    .where((eb) => eb.not(eb.and([eb('r.kind', '=', 'url'), eb('d.category', 'in', SENSITIVE_CATEGORIES)])))
+    .where((eb) => eb.or([sql<SqlBool>`${keyOf('r.value')} LIKE ${like}`, sql<SqlBool>`${keyOf('r.display')} LIKE ${like}`]))
+    .orderBy(sql`(CASE WHEN ${keyOf('r.value')} LIKE ${like} THEN ${keyOf('r.value')} ELSE ${keyOf('r.display')} END) COLLATE "C"`)
+    .limit(limit)
+    .execute();
+}
