@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/child-service.js';
 import { NAMED, startBind, type Secondary } from './support/rpz-secondaries.js';
-import { GOOD_KEY, RpzSubscription, WRONG_KEY, digStatus, waitForRcode } from './support/rpz-subscription.js';
+import { GOOD_KEY, RpzSubscription, WRONG_KEY, digStatus, transfersDone, waitForRcode } from './support/rpz-subscription.js';
 import { testRegisterHandle } from './support/rpz-test-register.js';
 
 /**
@@ -43,6 +43,24 @@ describe.runIf(NAMED)('BIND 9.18 subscribes to the gateway by zone transfer', ()
     await waitForRcode(port, 'approved.bind.example.kz', 0, 10_000);
     expect(await digStatus(port, 'approved.bind.example.kz')).toBe('NOERROR');
     expect(await digStatus(port, 'initial.bind.example.kz')).toBe('NXDOMAIN');
+  });
+
+  it('a suffix rule and then an exception under it arrive by NOTIFY + IXFR, never the whole zone: block, then passthru', async () => {
+    const before = await sub.metrics();
+    const whole = (m: string): number => transfersDone(m, 'axfr') + transfersDone(m, 'ixfr_full');
+    await sub.decide('restrict', ['*.casino.bind.example.kz']);
+    await waitForRcode(port, 'deep.casino.bind.example.kz', 3, 10_000);
+    expect(await digStatus(port, 'www.casino.bind.example.kz')).toBe('NXDOMAIN');
+    expect(await digStatus(port, 'casino.bind.example.kz')).toBe('NXDOMAIN');
+
+    await sub.decide('restore', ['www.casino.bind.example.kz']);
+    await waitForRcode(port, 'www.casino.bind.example.kz', 0, 10_000);
+    // The exception opens that name only; its cover wildcard keeps the names below it blocked.
+    expect(await digStatus(port, 'a.www.casino.bind.example.kz')).toBe('NXDOMAIN');
+    expect(await digStatus(port, 'other.casino.bind.example.kz')).toBe('NXDOMAIN');
+    const after = await sub.metrics();
+    expect(transfersDone(after, 'ixfr') - transfersDone(before, 'ixfr')).toBeGreaterThanOrEqual(2);
+    expect(whole(after)).toBe(whole(before));
   });
 
   it('a BIND with the wrong TSIG secret is refused, and the gateway logs it', async () => {

@@ -123,3 +123,8 @@ export async function waitForRcode(port: number, name: string, rcode: number, ti
   }
   throw new Error(`${name} did not get rcode ${rcode} from 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
+
+/** How many transfers of `kind` (axfr, ixfr, ixfr_full, …) the gateway's metrics count as done. */
+export function transfersDone(metrics: string, kind: string): number {
+  return Number(new RegExp(`rpz_xfr_transfers_total\\{kind="${kind}",result="ok"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+}

@@ -42,3 +42,34 @@ export class RpzCoverContext {
     return out;
   }
 }
+
+/** A rule set as the zone sees it: rules by key (`kind value`, rpzRuleKey). */
+export type RpzRuleLookup = (key: string) => { mode: RuleMode; entry: number } | undefined;
+
+/** The nearest suffix rule strictly above `name` in `lookup`, if any. */
+function nearestSuffixAbove(name: string, lookup: RpzRuleLookup): { mode: RuleMode; entry: number } | undefined {
+  for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+    const s = lookup(`domain_suffix ${name.slice(dot + 1)}`);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/**
+ * The record at owner `*.name` in the zone a rule set writes, as one function of the rules, so
+ * a difference between two rule sets can be taken owner by owner (the zone journal's IXFR).
+ * A suffix rule on `name` writes it itself. Otherwise it is a cover wildcard
+ * (RpzCoverContext.coverBelow), present exactly when a suffix rule lies above `name` and
+ * either an exact rule sits on `name` or some name or suffix rule lies below it: the topmost
+ * such rule under `name` has no suffix rule between it and `name`, so its cover reaches
+ * `*.name`. It carries the nearest suffix's action; `hasRulesBelow(name)` says whether any
+ * `domain`/`domain_suffix` rule lies strictly below `name` in the same rule set.
+ */
+export function rpzWildcardAt(name: string, lookup: RpzRuleLookup, hasRulesBelow: (name: string) => boolean): RpzRecord | undefined {
+  const own = lookup(`domain_suffix ${name}`);
+  if (own) return { owner: `*.${name}`, action: own.mode === 'allow' ? 'passthru' : 'nxdomain', entry: own.entry };
+  const nearest = nearestSuffixAbove(name, lookup);
+  if (!nearest) return undefined;
+  if (!lookup(`domain ${name}`) && !hasRulesBelow(name)) return undefined;
+  return { owner: `*.${name}`, action: nearest.mode === 'allow' ? 'passthru' : 'nxdomain', entry: nearest.entry };
+}

@@ -1,8 +1,9 @@
 import {
-  RpzCoverContext, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzSerial, rpzWrittenRecords,
+  RpzCoverContext, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzSerial, rpzWildcardAt, rpzWrittenRecords,
   type FeedRule, type RpzRecord, type RuleMode,
 } from '@tizilim/shared';
 import type { SyncUpdate } from '../sync/sync-engine.js';
+import { RuleNamesBelow, isNameRule } from './rule-names-below.js';
 import { ZoneJournal, type JournalLimits, type JournalStep } from './zone-journal.js';
 
 /** What the zone is made from: the sync engine's rule map (in the process that syncs). */
@@ -72,9 +73,12 @@ export class RpzZone {
   readonly #views = new Set<ZoneView>();
   readonly #listeners = new Set<(serial: number) => void>();
   readonly #unsubscribe: () => void;
+  /** Rules below each name, for the cover wildcards a change moves (rule-names-below.ts). */
+  readonly #below = new RuleNamesBelow();
 
   constructor(readonly origin: string, private readonly source: ZoneRules, limits: JournalLimits) {
     this.journal = new ZoneJournal(limits);
+    this.#below.rebuild(source.rules.values());
     this.#unsubscribe = source.onUpdate((u) => this.#update(u));
   }
 
@@ -119,70 +123,106 @@ export class RpzZone {
     if (u.kind === 'reload') {
       // The difference to the old set is unknown: older clients get the whole zone.
       this.journal.clear();
+      this.#below.rebuild(this.source.rules.values());
       for (const v of this.#views) v.aborted = true;
     } else {
       for (const v of this.#views) for (const s of u.steps) { const r = s.before ?? s.after; if (r) v.remember(rpzRuleKey(r), s.before); }
-      if (this.#movesCover(u)) this.journal.clear();
-      else this.journal.append(this.#difference(u));
+      for (const s of u.steps) {
+        if (s.before && isNameRule(s.before)) this.#below.remove(s.before.value);
+        if (s.after && isNameRule(s.after)) this.#below.add(s.after.value);
+      }
+      this.journal.append(this.#difference(u));
     }
     const serial = this.serial;
     if (serial !== undefined) for (const fn of this.#listeners) fn(serial);
   }
 
   /**
-   * Does the batch change cover wildcards (rpz-cover.ts)? They depend on a suffix rule and
-   * on every name rule under it, and one `*.X` is shared by all the name rules below X, so
-   * the exact difference would need an index of each name's descendants. Batches that touch
-   * a suffix rule, or a name rule with a suffix-ruled ancestor, are rare; the journal is
-   * cleared at their version instead (as a reload does), and secondaries asking IXFR from
-   * before it get the whole zone (RFC 1995 §4). A name rule with no suffix above it has no
-   * cover, and no other rule's cover depends on it, so every other batch stays an exact diff.
-   * Ancestors are looked up in the live map: a suffix the batch itself changed is caught as
-   * a touched suffix rule, so the map's state after the batch is the one that matters.
-   */
-  #movesCover(u: Extract<SyncUpdate, { kind: 'changes' }>): boolean {
-    const live = this.source.rules;
-    for (const s of u.steps) {
-      for (const r of [s.before, s.after]) {
-        if (!r) continue;
-        if (r.kind === 'domain_suffix') return true;
-        if (r.kind !== 'domain') continue;
-        for (let dot = r.value.indexOf('.'); dot >= 0; dot = r.value.indexOf('.', dot + 1)) {
-          if (live.has(`domain_suffix ${r.value.slice(dot + 1)}`)) return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * What a secondary deletes and adds for one batch, owner by owner: the record each touched
-   * owner had before (touched rules at their earlier state, others as they are) against the
-   * record it has now. Owners whose record did not change are left out.
+   * What a secondary deletes and adds for one batch, owner by owner: the record each owner the
+   * batch may touch had before (touched rules at their earlier state, others as they are)
+   * against the record it has now. Owners whose record did not change are left out, so the
+   * step is the exact difference between the two zones, cover wildcards included:
+   * - each touched rule's own owners (rpzOwnerRecord settles collisions between rules);
+   * - `*.X` for a touched name rule's own name and every name above it: an exact rule on X, or
+   *   the first or last rule below X, brings or takes away X's cover (rpzWildcardAt), and the
+   *   counts before the batch are the index's counts minus the batch's own;
+   * - for a touched suffix rule S with rules below it, `*.X` for every X between S and those
+   *   rules, whose nearest suffix (and so its action) S may have become or stopped being. Those
+   *   are found by one pass over the rule map per batch (ZONE_SCAN in bench/rpz: tens of ms
+   *   at 1M), and only when such a suffix has rules below it.
+   * A batch larger than the journal's record cap still ends as the whole zone (zone-journal.ts).
    */
   #difference(u: Extract<SyncUpdate, { kind: 'changes' }>): JournalStep {
     const touched = new Map<string, FeedRule | undefined>();
-    for (const s of u.steps) { const r = s.before ?? s.after; if (r) touched.set(rpzRuleKey(r), s.before); }
-    const live = this.source.rules;
-    const before: Lookup = (k) => (touched.has(k) ? touched.get(k) : live.get(k));
-    const after: Lookup = (k) => live.get(k);
+    /** Per name: rules below it after the batch minus before it. */
+    const delta = new Map<string, number>();
     const owners = new Map<string, { rule: FeedRule; index: number }>();
+    const wildcards = new Set<string>();
+    const suffixes = new Set<string>();
     for (const s of u.steps) {
+      const r0 = s.before ?? s.after;
+      if (!r0) continue;
+      const key = rpzRuleKey(r0);
+      if (!touched.has(key)) touched.set(key, s.before); // first state wins if a key comes twice
       for (const r of [s.before, s.after]) {
         if (!r) continue;
+        if (isNameRule(r)) {
+          if (!owners.has(r.value)) owners.set(r.value, { rule: r, index: 0 });
+          wildcards.add(r.value);
+          forEachAncestor(r.value, (name) => wildcards.add(name));
+          if (r.kind === 'domain_suffix') suffixes.add(r.value);
+          continue;
+        }
         const recs = rpzRecordsOf(r);
         for (let i = 0; i < recs.length; i++) if (!owners.has(recs[i]!.owner)) owners.set(recs[i]!.owner, { rule: r, index: i });
       }
+      const by = (s.after && isNameRule(s.after) ? 1 : 0) - (s.before && isNameRule(s.before) ? 1 : 0);
+      if (by !== 0) forEachAncestor(r0.value, (name) => delta.set(name, (delta.get(name) ?? 0) + by));
     }
+    const live = this.source.rules;
+    const below = this.#below;
+    const before: Lookup = (k) => (touched.has(k) ? touched.get(k) : live.get(k));
+    const after: Lookup = (k) => live.get(k);
+    const belowBefore = (name: string): boolean => below.count(name) - (delta.get(name) ?? 0) > 0;
+    const belowAfter = (name: string): boolean => below.count(name) > 0;
+
+    const scan = new Set<string>();
+    for (const name of suffixes) if (belowBefore(name) || belowAfter(name)) scan.add(name);
+    if (scan.size > 0) this.#wildcardsUnder(scan, wildcards);
+
     const deleted: RpzRecord[] = [];
     const added: RpzRecord[] = [];
-    for (const { rule, index } of owners.values()) {
-      const was = rpzOwnerRecord(rule, index, before);
-      const now = rpzOwnerRecord(rule, index, after);
-      if (was && now && was.action === now.action) continue;
+    const compare = (was: RpzRecord | undefined, now: RpzRecord | undefined): void => {
+      if (was && now && was.action === now.action) return;
       if (was) deleted.push(was);
       if (now) added.push(now);
-    }
+    };
+    for (const { rule, index } of owners.values()) compare(rpzOwnerRecord(rule, index, before), rpzOwnerRecord(rule, index, after));
+    for (const name of wildcards) compare(rpzWildcardAt(name, before, belowBefore), rpzWildcardAt(name, after, belowAfter));
     return { from: rpzSerial(u.from), to: rpzSerial(u.to), deleted, added };
   }
+
+  /**
+   * Adds to `into` every name strictly below one of `suffixes` that is a name rule's own name
+   * or lies between it and that suffix: the owners whose cover takes the suffix's action.
+   * One pass over the live rule map; rules the batch removed were touched, so their names are
+   * in `into` already.
+   */
+  #wildcardsUnder(suffixes: ReadonlySet<string>, into: Set<string>): void {
+    for (const r of this.source.rules.values()) {
+      if (!isNameRule(r)) continue;
+      const v = r.value;
+      for (let dot = v.indexOf('.'); dot >= 0; dot = v.indexOf('.', dot + 1)) {
+        if (!suffixes.has(v.slice(dot + 1))) continue;
+        into.add(v);
+        for (let d = v.indexOf('.'); d >= 0 && d < dot; d = v.indexOf('.', d + 1)) into.add(v.slice(d + 1));
+        break;
+      }
+    }
+  }
+}
+
+/** Calls `fn` with each name strictly above `value` (`a.b.kz` → `b.kz`, `kz`). */
+function forEachAncestor(value: string, fn: (name: string) => void): void {
+  for (let dot = value.indexOf('.'); dot >= 0; dot = value.indexOf('.', dot + 1)) fn(value.slice(dot + 1));
 }

@@ -44,7 +44,7 @@ describe('RPZ zone: journal differences and transfer views', () => {
     const src = new FakeRules();
     src.load([], 0);
     const zone = new RpzZone(ZONE, src, { maxSteps: 5, maxRecords: 8 });
-    // Two plain names a step (a suffix rule would restart the journal: rpz-cover.test.ts).
+    // Two plain names a step.
     for (let v = 1; v <= 10; v++) src.change([rule('domain', `s${v}.kz`), rule('domain', `t${v}.kz`)], [], v);
     expect(zone.journal.size).toBe(4); // 2 records a step, 8 records at most
     expect(zone.journal.oldest).toBe(6);
