@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       probe.send(q, ports.dns, '127.0.0.1');
     }, 50);
 
-    const header = 'minute,api_rss_mb,api_fds,api_loop_p99_ms,gw_rss_mb,gw_fds,gw_loop_p99_ms,check_p99_ms,check_count,dns_p99_ms,dns_count,dns_lost,approvals,check_errors,api_heap_mb,gw_heap_mb,gw_cache_entries';
+    const header = 'minute,api_rss_mb,api_fds,api_loop_p99_ms,gw_rss_mb,gw_fds,gw_loop_p99_ms,check_p99_ms,check_count,dns_p99_ms,dns_count,dns_lost,approvals,check_errors,api_heap_mb,gw_heap_mb,gw_cache_entries,gw_external_mb,gw_array_buffers_mb';
     const rows: number[][] = [];
     console.log(`soak: ${MINUTES} min; ${cpus().length} cores shared with other work (load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     console.log(header);
@@ -180,17 +180,21 @@ async function main(): Promise<void> {
       const api = processStats(register.pid);
       const gw = processStats(gateway.pid!);
       const gwMetrics = `http://127.0.0.1:${ports.metrics}/metrics`;
-      const [apiLoop, gwLoop, apiHeap, gwHeap, gwCache] = await Promise.all([
+      const [apiLoop, gwLoop, apiHeap, gwHeap, gwCache, gwExternal, gwArrayBuffers] = await Promise.all([
         metricValue(`${register.url}/metrics`, 'nodejs_eventloop_lag_p99_seconds'),
         metricValue(gwMetrics, 'nodejs_eventloop_lag_p99_seconds'),
         // Heap and cache beside RSS: growth in RSS alone may be V8 not yet collecting, or the answer cache filling.
         metricValue(`${register.url}/metrics`, 'nodejs_heap_size_used_bytes'),
         metricValue(gwMetrics, 'nodejs_heap_size_used_bytes'),
         metricValue(gwMetrics, 'dns_cache_entries'),
+        // Outside the heap: Buffers (array buffers) within V8's external memory. RSS growing with
+        // these means buffers kept alive; growing without them, the allocator.
+        metricValue(gwMetrics, 'nodejs_external_memory_bytes'),
+        metricValue(gwMetrics, 'nodejs_array_buffers_bytes'),
       ]);
       const c = checkLat.sort((x, y) => x - y); checkLat = [];
       const d = dnsLat.sort((x, y) => x - y); dnsLat = [];
-      const row = [minute, api.rss / 2 ** 20, api.fds, apiLoop * 1000, gw.rss / 2 ** 20, gw.fds, gwLoop * 1000, quantile(c, 0.99), c.length, quantile(d, 0.99), d.length, dnsLost, approvals, checkErrors, apiHeap / 2 ** 20, gwHeap / 2 ** 20, gwCache];
+      const row = [minute, api.rss / 2 ** 20, api.fds, apiLoop * 1000, gw.rss / 2 ** 20, gw.fds, gwLoop * 1000, quantile(c, 0.99), c.length, quantile(d, 0.99), d.length, dnsLost, approvals, checkErrors, apiHeap / 2 ** 20, gwHeap / 2 ** 20, gwCache, gwExternal / 2 ** 20, gwArrayBuffers / 2 ** 20];
       rows.push(row);
       console.log(row.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(2))).join(','));
     }
@@ -207,6 +211,7 @@ async function main(): Promise<void> {
     const col = (i: number) => rows.map((r) => r[i]!);
     writeFileSync(join(OUT, 'soak.svg'), soakSvg(`Tizilim soak, ${MINUTES} min (shared 2-core machine)`, col(0), [
       { title: 'Resident memory', unit: 'MiB', series: [{ label: 'register-api', values: col(1), color: '#1f77b4' }, { label: 'filter-gateway', values: col(4), color: '#d62728' }] },
+      { title: 'filter-gateway memory inside RSS', unit: 'MiB', series: [{ label: 'V8 heap used', values: col(15), color: '#ff7f0e' }, { label: 'external', values: col(17), color: '#8c564b' }, { label: 'array buffers', values: col(18), color: '#e377c2' }] },
       { title: 'Open descriptors', unit: 'count', series: [{ label: 'register-api', values: col(2), color: '#1f77b4' }, { label: 'filter-gateway', values: col(5), color: '#d62728' }] },
       { title: 'Event-loop delay p99', unit: 'ms', series: [{ label: 'register-api', values: col(3), color: '#1f77b4' }, { label: 'filter-gateway', values: col(6), color: '#d62728' }] },
       { title: 'Latency p99', unit: 'ms', series: [{ label: 'public check', values: col(7), color: '#2ca02c' }, { label: 'DNS probe', values: col(9), color: '#9467bd' }] },
@@ -223,7 +228,7 @@ async function main(): Promise<void> {
     };
     console.log(`\ndrift, mean of minutes ${steady[0]?.[0]}–${steady[w - 1]?.[0]} vs ${steady.at(-w)?.[0]}–${steady.at(-1)?.[0]}:`);
     const goals: [string, number][] = [['register-api RSS', 1], ['filter-gateway RSS', 4], ['public check p99', 7], ['DNS probe p99', 9]];
-    for (const [label, i] of [['register-api heap', 14], ['filter-gateway heap', 15], ['gateway cache', 16]] as const) {
+    for (const [label, i] of [['register-api heap', 14], ['filter-gateway heap', 15], ['gateway cache', 16], ['gateway external', 17], ['gateway arraybuffers', 18]] as const) {
       const d = drift(i);
       console.log(`  ${label.padEnd(20)} ${d.first.toFixed(1)} → ${d.last.toFixed(1)}  (not a goal; for reading RSS)`);
     }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerMemoryMetrics } from './observability/memory-metrics.js';
 import type { GatewayConfig } from './config.js';
 import { RuleSet } from './dns/rules/rule-set.js';
 import { createLogger } from './logger.js';
@@ -41,6 +42,7 @@ export async function createGateway(cfg: GatewayConfig, opts: { logger?: Logger 
   const log = opts.logger ?? createLogger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerMemoryMetrics(registry);
   const rules = new RuleSet();
   const services = await startServices(cfg, rules, registry, log);
   const feed = new FeedClient(cfg.registerUrl, cfg.ispToken);

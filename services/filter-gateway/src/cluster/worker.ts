@@ -1,4 +1,5 @@
 import { AggregatorRegistry, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerMemoryMetrics } from '../observability/memory-metrics.js';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { RuleSet } from '../dns/rules/rule-set.js';
@@ -14,6 +15,7 @@ import { isTzMessage, type PrimaryToWorker, type WorkerToPrimary } from './messa
 export async function startWorker(cfg: GatewayConfig, log: Logger): Promise<Services> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerMemoryMetrics(registry);
   AggregatorRegistry.setRegistries([registry]);
   new AggregatorRegistry(); // installs prom-client's reply to the primary's metrics requests
 

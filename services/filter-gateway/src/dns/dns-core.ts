@@ -38,6 +38,8 @@ export function createDnsCore(cfg: GatewayConfig, rules: RuleSet, registry: Regi
   const stopExpiry = clock.onTick((now) => rules.expire(now));
   const deadlines = new Deadlines(clock);
   const cache = new AnswerCache(cfg.cacheMaxEntries);
+  // Names asked once would otherwise stay until the cache is full, with their memory.
+  const stopSweep = clock.onTick((now) => { cache.sweepExpired(now); });
   const metrics = new DnsMetrics(registry, () => cache.size);
   registerRuleSetMetrics(registry, rules);
   const pool = new UpstreamPool({
@@ -78,6 +80,7 @@ export function createDnsCore(cfg: GatewayConfig, rules: RuleSet, registry: Regi
     },
     close() {
       stopExpiry();
+      stopSweep();
       deadlines.close();
       clock.stop();
     },

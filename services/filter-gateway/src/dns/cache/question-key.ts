@@ -1,33 +1,31 @@
-import { HEADER_SIZE } from '../wire/constants.js';
+import { HEADER_SIZE, MAX_NAME_WIRE } from '../wire/constants.js';
 import { keyFlags } from '../wire/parse-query.js';
 import type { Query } from '../pipeline/types.js';
 
 /**
- * The exact identity behind a query's keyHash: lower-cased name, type, class and key flags.
- * Built only when something is stored (cold); compared against a live query without
- * allocating, so a hash collision is a miss and never a wrong answer.
+ * Room for the longest question (name, type, class) and the flags byte. One buffer per process,
+ * allocated outside Node's pool: the key is copied out of it as a string at once, so nothing
+ * ever holds a view of it.
  */
-export function makeQuestionKey(q: Query): Buffer {
-  const nameEnd = q.questionEnd - 4;
-  const key = Buffer.allocUnsafe(q.questionEnd - HEADER_SIZE + 1);
-  for (let i = HEADER_SIZE; i < q.questionEnd; i++) {
-    let c = q.buf[i]!;
-    if (i < nameEnd && c >= 0x41 && c <= 0x5a) c |= 0x20;
-    key[i - HEADER_SIZE] = c;
-  }
-  key[key.length - 1] = keyFlags(q);
-  return key;
-}
+const scratch = Buffer.allocUnsafeSlow(MAX_NAME_WIRE + 8);
 
-export function questionKeyMatches(key: Uint8Array, q: Query): boolean {
-  const n = q.questionEnd - HEADER_SIZE;
-  if (key.length !== n + 1 || key[n] !== keyFlags(q)) return false;
+/**
+ * The exact identity of a question, as a string: the name with ASCII letters lower-cased (DNS
+ * names compare case-insensitively, other bytes exactly), type, class and the flags that change
+ * the answer (see keyFlags). A string, not a Buffer: it lives on the V8 heap, keys a Map by
+ * content (no hash collisions to check) and cannot pin one of Node's 8 KiB pool slabs the way a
+ * small Buffer kept in a long-lived cache does.
+ */
+export function questionKey(q: Query): string {
   const buf = q.buf;
-  const nameEnd = q.questionEnd - 4;
-  for (let i = HEADER_SIZE; i < q.questionEnd; i++) {
+  const end = q.questionEnd;
+  const nameEnd = end - 4;
+  let n = 0;
+  for (let i = HEADER_SIZE; i < end; i++) {
     let c = buf[i]!;
     if (i < nameEnd && c >= 0x41 && c <= 0x5a) c |= 0x20;
-    if (key[i - HEADER_SIZE] !== c) return false;
+    scratch[n++] = c;
   }
-  return true;
+  scratch[n++] = keyFlags(q);
+  return scratch.toString('latin1', 0, n);
 }

@@ -76,8 +76,11 @@ export class Query {
   ednsDo = false;
   /** The largest reply this client takes on this transport. */
   maxSize: number;
-  /** FNV-1a over the lower-cased question and the flags that change the answer. */
-  keyHash = 0;
+  /**
+   * The question as the answer cache keys it (question-key.ts); set by the cache stage on a
+   * lookup, so blocked queries never build it. Empty until then.
+   */
+  cacheKey = '';
   readonly startedAt: number;
 
   constructor(

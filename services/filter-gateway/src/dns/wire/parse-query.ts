@@ -13,9 +13,6 @@ export const PARSE_NOTIMP = 3;
 export const PARSE_BADVERS = 4;
 export type ParseStatus = 0 | 1 | 2 | 3 | 4;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
 /**
  * Reads header, question and the OPT record of a query in place. The question must be the
  * only one and its name uncompressed (nothing precedes it to point at); other sections are
@@ -37,20 +34,13 @@ export function parseQuery(q: Query): ParseStatus {
   if (qd !== 1) return PARSE_FORMERR;
 
   let i = HEADER_SIZE;
-  let hash = FNV_OFFSET;
   for (;;) {
     if (i >= len) return PARSE_FORMERR;
     const l = buf[i]!;
     if (l === 0) break;
     if (l > 63) return PARSE_FORMERR;
     if (i + 1 + l - HEADER_SIZE >= MAX_NAME_WIRE) return PARSE_FORMERR;
-    hash = Math.imul(hash ^ l, FNV_PRIME);
-    for (let j = i + 1, end = i + 1 + l; j < end; j++) {
-      if (j >= len) return PARSE_FORMERR;
-      let c = buf[j]!;
-      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-      hash = Math.imul(hash ^ c, FNV_PRIME);
-    }
+    if (i + 1 + l > len) return PARSE_FORMERR;
     i += l + 1;
   }
   i += 1;
@@ -87,15 +77,13 @@ export function parseQuery(q: Query): ParseStatus {
     if (i > len) return PARSE_FORMERR;
   }
 
-  // The key separates answers that differ by what the client asked for: EDNS presence (an
-  // OPT must not reach a client that sent none), DO (DNSSEC records) and CD (unvalidated).
-  hash = Math.imul(hash ^ q.qtype, FNV_PRIME);
-  hash = Math.imul(hash ^ q.qclass, FNV_PRIME);
-  hash = Math.imul(hash ^ keyFlags(q), FNV_PRIME);
-  q.keyHash = hash >>> 0;
   return status;
 }
 
+/**
+ * The flags that separate answers to the same question: EDNS presence (an OPT must not reach
+ * a client that sent none), DO (DNSSEC records) and CD (unvalidated). Part of the cache key.
+ */
 export function keyFlags(q: Query): number {
   return (q.hasEdns ? 1 : 0) | (q.ednsDo ? 2 : 0) | (q.flags & FLAG_CD ? 4 : 0);
 }
