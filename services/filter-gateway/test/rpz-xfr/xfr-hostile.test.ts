@@ -35,8 +35,11 @@ describe('RPZ primary under hostile input', () => {
   });
   afterAll(async () => { await x?.close(); await signedOnly?.close(); });
 
+  // UDP may be late or lost on a loaded 2-core machine; what matters is that one of a few
+  // tries is answered while the hostile client is still connected.
   async function stillServes(port = x.port): Promise<void> {
-    const soa = await udpExchange(port, xfrQuery(6));
+    let soa: Buffer | undefined;
+    for (let attempt = 0; attempt < 3 && !soa; attempt++) soa = await udpExchange(port, xfrQuery(6), 2000);
     expect(soa && rcodeOf(soa)).toBe(0);
   }
 
