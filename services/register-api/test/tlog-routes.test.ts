@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeEntryBundle, ed25519NoteVerifier, emptyTreeHash, leafHash, nodeHash, openNote, parseCheckpoint, verifyConsistency, verifyInclusion,
@@ -101,6 +102,25 @@ describe('the public log as a transparency log', () => {
       const res = await tile(bad);
       expect(res.status, bad).toBe(400);
       expect(JSON.parse(res.body.toString()).error.code).toBe('REG_ERR_VALIDATION');
+    }
+  });
+
+  it('gives every tile a strong ETag of its bytes and answers 304 to a matching If-None-Match, cached or not', async () => {
+    for (const path of ['0/000', '0/000', 'entries/000', '0/001.p/44']) {
+      const first = await tile(path);
+      expect(first.status).toBe(200);
+      expect(first.headers['etag']).toBe(`"${createHash('sha256').update(first.body).digest('base64url')}"`);
+      expect(first.headers['access-control-allow-origin']).toBe('*');
+      for (const inm of [first.headers['etag'] as string, `"x", W/${first.headers['etag']}`, '*']) {
+        const again = await reg.app.inject({ method: 'GET', url: `/tlog/tile/${path}`, headers: { 'if-none-match': inm } });
+        expect(again.statusCode, `${path} ${inm}`).toBe(304);
+        expect(again.rawPayload.length).toBe(0);
+        expect(again.headers['etag']).toBe(first.headers['etag']);
+        expect(again.headers['cache-control']).toBe(first.headers['cache-control']);
+      }
+      const other = await reg.app.inject({ method: 'GET', url: `/tlog/tile/${path}`, headers: { 'if-none-match': '"another"' } });
+      expect(other.statusCode).toBe(200);
+      expect(other.rawPayload.equals(first.body)).toBe(true);
     }
   });
 

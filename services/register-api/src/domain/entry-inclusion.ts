@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { RegisterError } from '../errors/error-catalogue.js';
-import { inclusionProof } from '../repositories/tlog-repository.js';
 
 /**
  * An entry's inclusion proof against the latest signed checkpoint, as the JSON entry and the
@@ -8,7 +7,7 @@ import { inclusionProof } from '../repositories/tlog-repository.js';
  */
 export async function entryInclusionProof(app: FastifyInstance, seq: number): Promise<{ treeSize: number; leafIndex: number; hashes: string[] } | null> {
   try {
-    const { treeSize, leafIndex, hashes } = await inclusionProof(app.db, seq, undefined, { cache: app.tlog.nodeCache, latestCheckpointSize: () => app.tlog.latestSize() });
+    const { treeSize, leafIndex, hashes } = await app.tlog.inclusionProof(seq);
     return { treeSize, leafIndex, hashes };
   } catch (err) {
     if (err instanceof RegisterError && err.kind === 'NOT_FOUND') return null;

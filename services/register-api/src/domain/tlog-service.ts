@@ -5,7 +5,8 @@ import type { DB } from '../db/schema.js';
 import { signTreeHead, tlogVerifierKey, type SignedTreeHead, type TlogIdentity } from './tlog-checkpoints.js';
 import { requestCosignature, type WitnessConfig } from './witness-cosigning.js';
 import { TlogNodeCache } from '../repositories/tlog-node-cache.js';
-import { latestCheckpointSize } from '../repositories/tlog-repository.js';
+import { TlogTreeEdges } from '../repositories/tlog-tree-edge.js';
+import { inclusionProof, latestCheckpointSize, type InclusionProof } from '../repositories/tlog-repository.js';
 
 /** How long a process trusts its copy of the latest signed size (other processes may sign). */
 const LATEST_SIZE_TTL_MS = 1000;
@@ -19,6 +20,8 @@ export class TlogService {
   readonly verifierKey: string;
   /** Stored nodes this process has read, for proofs without database round trips. */
   readonly nodeCache: TlogNodeCache;
+  /** Root and right edge of the tree sizes proofs were asked for (the latest checkpoints, mostly). */
+  readonly treeEdges: TlogTreeEdges;
   #latest: { at: number; size: Promise<number | undefined> } | undefined;
   readonly #signed: Counter;
   readonly #cosign: Counter;
@@ -33,6 +36,7 @@ export class TlogService {
   ) {
     this.verifierKey = tlogVerifierKey(identity);
     this.nodeCache = new TlogNodeCache(proofCacheBytes);
+    this.treeEdges = new TlogTreeEdges(this.nodeCache);
     this.#signed = new Counter({ name: 'tlog_checkpoints_signed_total', help: 'Transparency-log checkpoints this process signed', registers: [metrics] });
     this.#cosign = new Counter({
       name: 'tlog_witness_requests_total',
@@ -51,6 +55,15 @@ export class TlogService {
       size.catch(() => (this.#latest = undefined));
     }
     return this.#latest.size;
+  }
+
+  /**
+   * The inclusion proof of entry `seq` in the tree of `treeSize` (default: the latest
+   * checkpoint) from this process's caches: what the proof route, the JSON entry and the entry
+   * page all answer with. RegisterError 400/404 for impossible ones (see inclusionProof).
+   */
+  inclusionProof(seq: number, treeSize?: number): Promise<InclusionProof> {
+    return inclusionProof(this.db, seq, treeSize, { cache: this.nodeCache, edges: this.treeEdges, latestCheckpointSize: () => this.latestSize() });
   }
 
   async signAndWitness(): Promise<SignedTreeHead> {

@@ -6,6 +6,8 @@ import {
 import type { DB } from '../db/schema.js';
 import { RegisterError, fieldError } from '../errors/error-catalogue.js';
 import type { TlogNodeCache } from './tlog-node-cache.js';
+import type { TlogTreeEdges } from './tlog-tree-edge.js';
+import { cachedInclusion } from './tlog-cached-inclusion.js';
 
 /**
  * Reads of the Merkle tree that migration 0010's trigger keeps in `tlog_nodes`. Nodes are
@@ -23,6 +25,8 @@ export async function tlogTreeSize(db: Db): Promise<number> {
 /** Where proofs get nodes from: the database, or a process's cache of them. */
 export interface ProofSources {
   cache?: TlogNodeCache | undefined;
+  /** Per-size right edges over a node cache: inclusion proofs computed once, from memory when warm. */
+  edges?: TlogTreeEdges | undefined;
   /** The latest signed tree size, when the caller keeps it (see TlogService). */
   latestCheckpointSize?: (() => Promise<number | undefined>) | undefined;
 }
@@ -75,6 +79,7 @@ export async function inclusionProof(db: Db, seq: number, treeSize?: number, sou
     if (treeSize === undefined) throw notFoundTlog(`entry ${seq} is not in the latest checkpoint (tree size ${size})`);
     throw fieldError('seq', `entry ${seq} is not in the tree of size ${size}`);
   }
+  if (sources.edges) return { seq, leafIndex: seq - 1, treeSize: size, ...(await cachedInclusion(db, sources.edges, seq - 1, size)) };
   const { root, path } = await withStoredNodes(
     db,
     (read) => ({ root: treeRoot(read, size), path: inclusionPath(read, seq - 1, size) }),

@@ -1,14 +1,41 @@
+import { createHash } from 'node:crypto';
+
+/** A tile as it is sent: its bytes and the headers computed once for them. */
+export interface ServedTile {
+  readonly body: Buffer;
+  /** Strong ETag: the quoted base64url SHA-256 of the bytes. */
+  readonly etag: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function servedTile(body: Buffer, cacheControl: string): ServedTile {
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  return { body, etag, headers: { 'content-type': 'application/octet-stream', 'cache-control': cacheControl, etag } };
+}
+
+/** RFC 9110 §13.1.2 If-None-Match (weak comparison): true when the client's copy is this one. */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header === etag || header === '*') return true;
+  for (const tag of header.split(',')) {
+    const t = tag.trim();
+    if (t === etag || t === `W/${etag}`) return true;
+  }
+  return false;
+}
+
 /**
  * Full tiles and full entry bundles never change, so each API process keeps the most recently
- * served ones in memory (bounded by bytes): a hot tile costs no database round trip.
+ * served ones in memory (bounded by bytes), with their headers: a hot tile costs no database
+ * round trip and no hashing.
  */
 export class ImmutableTileCache {
-  readonly #entries = new Map<string, Buffer>();
+  readonly #entries = new Map<string, ServedTile>();
   #bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get(key: string): Buffer | undefined {
+  get(key: string): ServedTile | undefined {
     const hit = this.#entries.get(key);
     if (hit) {
       // Map keeps insertion order: re-inserting makes this the most recently used.
@@ -18,14 +45,14 @@ export class ImmutableTileCache {
     return hit;
   }
 
-  set(key: string, value: Buffer): void {
-    if (value.length > this.maxBytes || this.#entries.has(key)) return;
+  set(key: string, value: ServedTile): void {
+    if (value.body.length > this.maxBytes || this.#entries.has(key)) return;
     this.#entries.set(key, value);
-    this.#bytes += value.length;
+    this.#bytes += value.body.length;
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
       this.#entries.delete(oldKey);
-      this.#bytes -= old.length;
+      this.#bytes -= old.body.length;
     }
   }
 }

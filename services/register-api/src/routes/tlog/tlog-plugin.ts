@@ -11,7 +11,11 @@ import { verifyLogBundleRoute } from './verify-log-bundle-route.js';
 export const tlogApi: FastifyPluginAsyncZod<{ tlog: TlogService; tileCacheBytes: number }> = async (app, opts) => {
   // Plain GETs need no preflight, so the header alone opens them to any page (the public API's
   // CORS plugin already owns the OPTIONS route of this server).
-  app.addHook('onSend', async (_request, reply) => void reply.header('access-control-allow-origin', '*'));
+  // A callback hook, not an async one: it runs on every tile, and a promise per reply costs.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('access-control-allow-origin', '*');
+    done(null, payload);
+  });
   await app.register(tlogCheckpointRoutes, { tlog: opts.tlog });
   await app.register(tlogTileRoutes, { cacheBytes: opts.tileCacheBytes });
   await app.register(verifyLogBundleRoute);
