@@ -13,6 +13,7 @@
  *   entry page (EDE)    GET /public/v1/log/{seq}              Accept: text/html (the URL blocked answers name)
  *   JSON search         GET /public/v1/entries?domain={name}
  *   search page         GET /search?q={name}                  Accept: text/html
+ *   suggest             GET /public/v1/suggest?q={prefix}     type-ahead, prefixes of 2–8 characters of real names
  * The API process is pinned to CPU 0 with taskset, this process (the load generator) to CPU 1;
  * Postgres runs unpinned. Goal: the entry page at ≥ 50 % of the JSON entry's rate.
  */
@@ -51,6 +52,12 @@ function cpuSeconds(pid: number): number {
     return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
   } catch { return NaN; }
 }
+/** Resident memory of a process, MiB. */
+function residentMiB(pid: number): number {
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+  } catch { return NaN; }
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -69,12 +76,12 @@ async function startApi(databaseUrl: string): Promise<{ url: string; child: Chil
 }
 
 /** Waits until the in-memory check copy has loaded (the search page asks the public check first). */
-async function waitForCheckCopy(url: string): Promise<void> {
+async function waitForCheckCopy(url: string): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < 180_000) {
     const text = await (await fetch(`${url}/metrics`)).text();
     const m = /^register_check_copy_version (\S+)/m.exec(text);
-    if (!m || Number(m[1]) >= 0) return;
+    if (!m || Number(m[1]) >= 0) return (performance.now() - t0) / 1000;
     await sleep(500);
   }
   throw new Error('check copy not ready after 180 s');
@@ -120,18 +127,24 @@ async function main(): Promise<void> {
     const names = (await client.query<{ v: string }>(`SELECT value AS v FROM resources TABLESAMPLE SYSTEM (5) WHERE kind = 'domain' LIMIT 20000`)).rows.map((r) => r.v);
     console.log(`log head ${fmt(head)}; ${fmt(names.length)} names; ${SECONDS} s per case, ${CONNECTIONS} connections; API ${hasTaskset ? 'pinned to CPU 0, load generator to CPU 1' : 'unpinned'}`);
     api = await startApi(databaseUrl);
-    await waitForCheckCopy(api.url);
+    const loadSeconds = await waitForCheckCopy(api.url);
+    console.log(`check copy (with the type-ahead index) ready ${loadSeconds.toFixed(1)} s after the API listened; API RSS ${residentMiB(api.child.pid!)} MiB`);
+    // Type-ahead prefixes: the first 2–8 characters of real names, as a reader types them.
+    const prefixes = names.map((n, i) => n.slice(0, 2 + (i % 7)));
     const rows = [
       await run('JSON entry   GET /public/v1/log/{seq}', api.url, api.child.pid!, walk(seqs.map((s) => `/public/v1/log/${s}`), 'application/json')),
       await run('entry page   GET /log/{seq}', api.url, api.child.pid!, walk(seqs.map((s) => `/log/${s}`), HTML)),
       await run('entry page   GET /public/v1/log/{seq} (Accept: text/html)', api.url, api.child.pid!, walk(seqs.map((s) => `/public/v1/log/${s}`), HTML)),
       await run('JSON search  GET /public/v1/entries?domain={name}', api.url, api.child.pid!, walk(names.map((n) => `/public/v1/entries?domain=${encodeURIComponent(n)}`), 'application/json')),
       await run('search page  GET /search?q={name}', api.url, api.child.pid!, walk(names.map((n) => `/search?q=${encodeURIComponent(n)}`), HTML)),
+      await run('suggest      GET /public/v1/suggest?q={prefix}', api.url, api.child.pid!, walk(prefixes.map((p) => `/public/v1/suggest?q=${encodeURIComponent(p)}`), 'application/json')),
     ];
+    const sources = (await (await fetch(`${api.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('register_public_suggest_total'));
+    console.log(`API RSS after the run ${residentMiB(api.child.pid!)} MiB; type-ahead answered by source: ${sources.join(', ')}`);
     failed = rows.some((r) => !r.ok);
     console.log('\n| case | req/s | req per API CPU-s | p50 ms | p99 ms | req/s vs its JSON route | per CPU-s vs its JSON route |\n|---|---|---|---|---|---|---|');
     rows.forEach((r, i) => {
-      const json = i < 3 ? rows[0]! : rows[3]!;
+      const json = i < 3 ? rows[0]! : i < 5 ? rows[3]! : r;
       const pct = (a: number, b: number) => (r === json ? '—' : `${Math.round((100 * a) / b)} %`);
       console.log(`| ${r.label} | ${fmt(r.rps)} | ${fmt(r.perCpu)} | ${r.p50} | ${r.p99} | ${pct(r.rps, json.rps)} | ${pct(r.perCpu, json.perCpu)} |`);
     });

@@ -70,6 +70,8 @@ describe('free text, dates, names and addresses', () => {
     // Lookups: public and authenticated query values.
     expectFieldError(await api('GET', '/public/v1/entries?authority=%00'), 'authority', 'entries authority');
     expectFieldError(await api('GET', '/public/v1/check?name=a%00b.kz'), 'name', 'check name');
+    expectFieldError(await api('GET', '/public/v1/suggest?q=a%00b'), 'q', 'suggest q');
+    expectFieldError(await api('GET', `/public/v1/suggest?q=${'a'.repeat(257)}`), 'q', 'suggest q over-long');
     expectFieldError(await api('GET', '/v1/resources/state?value=%00', reg.tokens.auditor), 'value', 'state value');
   });
 

@@ -28,7 +28,7 @@ export interface WebOptions {
   logHead: () => number;
 }
 
-export const WEB_ASSETS = ['site.css', 'verify-log.js', 'favicon.svg'] as const;
+export const WEB_ASSETS = ['site.css', 'verify-log.js', 'typeahead.js', 'favicon.svg'] as const;
 
 /** True for a browser navigating (Accept names text/html); programs (`*\/*`, JSON) are not. */
 export function wantsHtml(accept: string | undefined): boolean {

@@ -157,7 +157,7 @@ describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
     }
     expect(found).toEqual([]);
     await page.context().close();
-  }, 45_000);
+  }, 120_000);
 });
 
 describe('screenshots and the 360 px layout', () => {
@@ -169,10 +169,125 @@ describe('screenshots and the 360 px layout', () => {
       await page.goto(`${base}${path}${path.includes('?') ? '&' : '?'}lang=en`);
       await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
       // Wide tables scroll inside their own region; the page itself must not.
-      const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
-      if (scrollWidth > width + 1) overflowing.push(`${name}: ${scrollWidth}px`);
+      const [scrollWidth, innerWidth] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
+      if (scrollWidth > innerWidth) overflowing.push(`${name}: ${scrollWidth}px in ${innerWidth}px`);
     }
     expect(overflowing).toEqual([]);
+    // The type-ahead list, open under the home page's search box.
+    await page.goto(`${base}/?lang=en`);
+    await openSuggestions(page, '#q', 'ca');
+    await page.screenshot({ path: join(SHOTS, `typeahead-${width}.png`), fullPage: false });
+    expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await page.context().close();
   });
+
+  it('at 360 px wide tables are stacked cards, each value labelled by its column', async () => {
+    const page = await newPage({ width: 360 });
+    await page.goto(`${base}/search?q=casino.example.kz&lang=en`);
+    expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('table.cards tbody tr td:nth-child(2)'), '::before').content`)).toBe('"Resource"');
+    expect(await page.evaluate<number>(`document.querySelector('table.cards thead').getBoundingClientRect().right`)).toBeLessThan(0);
+    await page.context().close();
+  });
+});
+
+/** Types into a search box and waits for the type-ahead list to show. */
+async function openSuggestions(page: Page, selector: string, text: string): Promise<void> {
+  await page.locator(selector).click();
+  await page.locator(selector).pressSequentially(text, { delay: 20 });
+  await page.locator(`${selector}-suggestions`).waitFor({ state: 'visible' });
+}
+
+describe('type-ahead (WAI-ARIA 1.2 combobox)', () => {
+  it('type a prefix, the list appears and is announced; arrow and Enter open the entry', async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${base}/`);
+    const box = page.getByRole('combobox', { name: 'Name, URL or IP address' });
+    expect(await box.getAttribute('aria-expanded')).toBe('false');
+    await openSuggestions(page, '#q', 'casi');
+    expect(await box.getAttribute('aria-expanded')).toBe('true');
+    expect(await box.getAttribute('aria-controls')).toBe('q-suggestions');
+    const options = page.getByRole('listbox').getByRole('option');
+    expect(await options.allTextContents()).toEqual(['casino.example.kzdomain name']);
+    await expect.poll(() => page.locator('.ta [role="status"]').textContent()).toMatch(/^Suggestions: 1\./);
+    await box.press('ArrowDown');
+    expect(await box.getAttribute('aria-activedescendant')).toBe('q-suggestion-0');
+    expect(await options.first().getAttribute('aria-selected')).toBe('true');
+    await box.press('Enter');
+    await page.waitForURL(/\/log\/\d+$/);
+    expect(await page.locator('main').textContent()).toContain('casino.example.kz');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('on /search: IDN by its Unicode form, arrows wrap, Escape closes, the language is kept', async () => {
+    const page = await newPage({ locale: 'ru-RU' });
+    await page.goto(`${base}/search?lang=ru`);
+    const box = page.locator('#f-q');
+    await openSuggestions(page, '#f-q', 'ПРИ');
+    // Scoped to the list box: the filters' <select> elements hold options too.
+    const option = page.getByRole('listbox').getByRole('option');
+    expect(await option.count()).toBe(1);
+    expect(await option.first().textContent()).toContain('*.пример.kz');
+    expect(await option.first().textContent()).toContain('xn--e1afmkfd.kz');
+    await expect.poll(() => page.locator('.ta [role="status"]').textContent()).toMatch(/^Подсказок: 1\./);
+    expect(await page.getByRole('listbox').getAttribute('aria-label')).toBe('Подсказки');
+    await box.press('Escape');
+    expect(await box.getAttribute('aria-expanded')).toBe('false');
+    expect(await box.getAttribute('aria-activedescendant')).toBeNull();
+    await box.press('ArrowUp');
+    expect(await box.getAttribute('aria-expanded')).toBe('true');
+    expect(await box.getAttribute('aria-activedescendant')).toBe('f-q-suggestion-0');
+    await box.press('Enter');
+    await page.waitForURL(/\/log\/\d+\?lang=ru$/);
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    await page.context().close();
+  });
+
+  it('never offers a URL of a sensitive category; nothing matching is announced; Enter without a choice submits the form', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    const status = page.locator('.ta [role="status"]');
+    // hidden.example.kz is restricted only by a URL of a sensitive category: nothing to offer.
+    await page.locator('#q').pressSequentially('hidden', { delay: 10 });
+    await expect.poll(() => status.textContent()).toBe('No restriction in force starts with “hidden”');
+    expect(await page.locator('#q-suggestions').textContent()).not.toContain('secret');
+    expect(await page.locator('#q-suggestions').isVisible()).toBe(false);
+    await page.locator('#q').fill('');
+    await page.locator('#q').pressSequentially('zzz-none', { delay: 10 });
+    await expect.poll(() => status.textContent()).toBe('No restriction in force starts with “zzz-none”');
+    expect(await page.locator('#q').getAttribute('aria-expanded')).toBe('false');
+    await page.locator('#q').press('Enter');
+    await page.waitForURL(/\/search\?q=zzz-none/);
+    await page.context().close();
+  });
+
+  it('with JavaScript off the search box is a plain form field', async () => {
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto(`${base}/`);
+    expect(await page.locator('#q').getAttribute('role')).toBeNull();
+    await page.locator('#q').fill('casino.example.kz');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.waitForURL(/\/search\?q=casino/);
+    expect(await page.locator('.verdict').textContent()).toBe('Yes: restricted now.');
+    await page.context().close();
+  });
+
+  it.each(['en', 'kk', 'ru'])('axe finds no serious or critical violation with the list open (%s)', async (lang) => {
+    const page = await newPage({ bypassCSP: true });
+    for (const [path, selector] of [['/', '#q'], ['/search', '#f-q']] as const) {
+      await page.goto(`${base}${path}?lang=${lang}`);
+      await openSuggestions(page, selector, 'ca');
+      await page.locator(selector).press('ArrowDown');
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate<{ id: string; impact: string; targets: string[] }[]>(`
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+          .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`);
+      expect(violations.filter((v) => v.impact !== 'minor').map((v) => `${path}: ${v.id} (${v.impact}) at ${v.targets.join(', ')}`)).toEqual([]);
+      // Still open after the scan: what was checked is the list, not a closed box.
+      expect(await page.locator(selector).getAttribute('aria-expanded')).toBe('true');
+    }
+    await page.context().close();
+  }, 30_000);
 });

@@ -55,7 +55,7 @@ describe('pages under random input', () => {
   it('answer 2xx, 400 or 404 with an escaped page, never a 5xx', async () => {
     const random = seededRandom(SEED + 2);
     const params = ['q', 'category', 'basisKind', 'authority', 'since', 'until', 'state', 'cursor', 'lang', 'x'];
-    const paths = ['/', '/search', '/search.csv', '/log', '/log/', '/resources/', '/stats', '/stats/', '/platforms', '/enforcement', '/public/v1/log/', '/assets/', '/'];
+    const paths = ['/', '/search', '/search.csv', '/log', '/log/', '/resources/', '/stats', '/stats/', '/platforms', '/enforcement', '/public/v1/log/', '/assets/', '/', '/public/v1/suggest', '/public/v1/suggest'];
     const seen = new Map<number, number>();
     for (let i = 0; i < 600; i++) {
       const path = paths[Math.floor(random() * paths.length)]! + (random() < 0.6 ? encodeURIComponent(junk(random, 30)) : junk(random, 10).replace(/[^A-Za-z0-9._~%/*:-]/g, ''));
@@ -70,6 +70,18 @@ describe('pages under random input', () => {
         expect(res.body, url).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)|\son[a-z]+=/i);
       }
     }
+    // Type-ahead with every kind of junk for q (and none): a suggestion list or a 400 naming q.
+    let suggested = 0;
+    for (let i = 0; i < 300; i++) {
+      const q = i % 50 === 0 ? '' : junk(random, i % 10 === 0 ? 300 : 30);
+      const res = await reg.app.inject({ method: 'GET', url: i % 97 === 0 ? '/public/v1/suggest' : `/public/v1/suggest?q=${encodeURIComponent(q)}` });
+      expect([200, 400], q).toContain(res.statusCode);
+      const body = res.json() as { suggestions?: unknown[]; error?: { details: { field: string }[] } };
+      if (res.statusCode === 400) expect(body.error!.details.map((d) => d.field), q).toContain('q');
+      else expect(body.suggestions!.length, q).toBeLessThanOrEqual(8);
+      if (res.statusCode === 200) suggested++;
+    }
+    expect(suggested).toBeGreaterThan(100);
     // The run exercised both the pages and their error paths.
     console.log('status counts', Object.fromEntries(seen));
     expect(seen.get(200)).toBeGreaterThan(20);

@@ -23,6 +23,7 @@ export const homePage: FastifyPluginAsyncZod<{ assets: AssetStore; activeRules?:
     return reply.send(layout(ctx, {
       title: t.homeTitle,
       section: 'home',
+      scripts: ['typeahead.js'],
       body: html`<h1>${t.homeTitle}</h1>
 <p class="lead">${t.homeLead}</p>
 ${searchBox(ctx, '')}

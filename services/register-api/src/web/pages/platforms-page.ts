@@ -25,18 +25,18 @@ export const platformsPage: FastifyPluginAsyncZod<{ assets: AssetStore }> = asyn
       section: 'platforms',
       body: html`<h1>${t.platformsTitle}</h1>
 <p class="lead">${t.platformsLead}</p>
-${page.platforms.length ? html`<div class="scroll" tabindex="0"><table>
+${page.platforms.length ? html`<div class="scroll" tabindex="0"><table class="cards">
 <caption>${t.platformsTitle}</caption>
 <thead><tr><th scope="col">${t.platformName}</th><th scope="col">${t.platformCountry}</th><th scope="col">${t.platformDomains}</th><th scope="col">${t.platformAudience}</th><th scope="col">${t.platformRegistration}</th><th scope="col">${t.platformRepresentative}</th><th scope="col">${t.platformOrders}</th><th scope="col">${t.platformOnTime}</th><th scope="col">${t.platformLate}</th><th scope="col">${t.platformRefused}</th><th scope="col">${t.platformOverdue}</th><th scope="col">${t.platformMedianHours}</th></tr></thead>
 <tbody>${page.platforms.map((p) => html`<tr>
-<th scope="row">${p.name}</th><td>${p.country}</td>
-<td>${p.domains.map((d, i) => html`${i ? ', ' : ''}<bdi>${d.display}</bdi>`)}</td>
-<td class="num">${fmt.number(p.dailyAudience)}</td>
-<td>${label(t, 'registrationStatuses', p.registrationStatus)} (<time datetime="${p.registrationDeadline}">${fmt.instant(p.registrationDeadline)}</time>)</td>
-<td>${p.representative ? `${p.representative.name} (${p.representative.country})` : t.platformNoRepresentative}</td>
-<td class="num">${fmt.number(p.compliance.orders)}</td><td class="num">${fmt.number(p.compliance.onTime)}</td><td class="num">${fmt.number(p.compliance.late)}</td>
-<td class="num">${fmt.number(p.compliance.refused)}</td><td class="num">${fmt.number(p.compliance.overdue)}</td>
-<td class="num">${p.compliance.medianHoursToComply === null ? t.none : fmt.number(p.compliance.medianHoursToComply)}</td>
+<th scope="row">${p.name}</th><td data-label="${t.platformCountry}">${p.country}</td>
+<td data-label="${t.platformDomains}">${p.domains.map((d, i) => html`${i ? ', ' : ''}<bdi>${d.display}</bdi>`)}</td>
+<td class="num" data-label="${t.platformAudience}">${fmt.number(p.dailyAudience)}</td>
+<td data-label="${t.platformRegistration}">${label(t, 'registrationStatuses', p.registrationStatus)} (<time datetime="${p.registrationDeadline}">${fmt.instant(p.registrationDeadline)}</time>)</td>
+<td data-label="${t.platformRepresentative}">${p.representative ? `${p.representative.name} (${p.representative.country})` : t.platformNoRepresentative}</td>
+<td class="num" data-label="${t.platformOrders}">${fmt.number(p.compliance.orders)}</td><td class="num" data-label="${t.platformOnTime}">${fmt.number(p.compliance.onTime)}</td><td class="num" data-label="${t.platformLate}">${fmt.number(p.compliance.late)}</td>
+<td class="num" data-label="${t.platformRefused}">${fmt.number(p.compliance.refused)}</td><td class="num" data-label="${t.platformOverdue}">${fmt.number(p.compliance.overdue)}</td>
+<td class="num" data-label="${t.platformMedianHours}">${p.compliance.medianHoursToComply === null ? t.none : fmt.number(p.compliance.medianHoursToComply)}</td>
 </tr>`)}</tbody></table></div>` : html`<p>${t.platformsNone}</p>`}
 ${page.nextCursor ? html`<nav class="pager" aria-label="${t.platformsTitle}"><a href="${href(ctx, '/platforms', { cursor: page.nextCursor })}" rel="next">${t.nextPage}</a></nav>` : ''}
 <p><a href="/public/v1/platforms">JSON</a></p>`,

@@ -11,6 +11,7 @@ import { layout } from '../layout.js';
 import { href, pageContext, type PageContext } from '../page-context.js';
 import { entriesTable } from '../parts/entries-table.js';
 import { label } from '../parts/labels.js';
+import { typeaheadAttributes } from '../parts/typeahead.js';
 import { setPageHeaders } from '../security-headers.js';
 
 interface Options { assets: AssetStore; activeRules?: ActiveRules | undefined; publicBaseUrl: string }
@@ -28,7 +29,7 @@ export const searchPage: FastifyPluginAsyncZod<Options> = async (app, opts) => {
     setPageHeaders(reply);
     // A query that is not a name, URL or address is the reader's mistake: say so, with a 400.
     if (result.invalidQuery) void reply.status(400);
-    return reply.send(layout(ctx, { title: ctx.t.searchTitle, section: 'search', body: searchBody(ctx, request.query, result) }));
+    return reply.send(layout(ctx, { title: ctx.t.searchTitle, section: 'search', scripts: ['typeahead.js'], body: searchBody(ctx, request.query, result) }));
   });
 
   for (const format of ['csv', 'ndjson'] as const) {
@@ -65,7 +66,7 @@ function searchBody(ctx: PageContext, q: SearchQuery, r: SearchResult): SafeHtml
 <form class="filters" action="/search" method="get" role="search" aria-labelledby="h-filters">
 <h2 id="h-filters">${t.filtersHeading}</h2>
 <div class="grid">
-<div class="field wide"><label for="f-q">${t.filterQuery}</label><input id="f-q" name="q" type="search" value="${q.q ?? ''}" maxlength="2048" spellcheck="false" dir="auto"${r.invalidQuery ? html` aria-invalid="true" aria-describedby="q-error"` : ''}></div>
+<div class="field wide"><label for="f-q">${t.filterQuery}</label><input id="f-q" name="q" type="search" value="${q.q ?? ''}" maxlength="2048" autocomplete="off" spellcheck="false" dir="auto"${typeaheadAttributes(ctx)}${r.invalidQuery ? html` aria-invalid="true" aria-describedby="q-error"` : ''}></div>
 ${select(ctx, 'category', t.filterCategory, CATEGORIES, q.category, (v) => label(t, 'categories', v))}
 ${select(ctx, 'basisKind', t.filterBasisKind, LEGAL_BASIS_KINDS, q.basisKind, (v) => label(t, 'basisKinds', v))}
 <div class="field"><label for="f-authority">${t.filterAuthority}</label><input id="f-authority" name="authority" type="text" value="${q.authority ?? ''}" maxlength="300"></div>
