@@ -2,7 +2,11 @@
  * The gateway's RPZ primary (issue #15 goals):
  *   axfr         AXFR of 1M rules: wall time (goal ≤ 10 s), largest message (≤ 64 KB), and the
  *                server's memory during the transfer against before it (goal: flat)
- *   ixfr         IXFR of one change on the 1M-rule zone, request to last byte (goal ≤ 10 ms)
+ *   ixfr         IXFR of one change on the 1M-rule zone, request to last byte (goal ≤ 10 ms),
+ *                with an SOA control in the same rounds and the garbage collector's pauses
+ *   journal      the exact journal at 1M: memory of the rules-below index, the time a change
+ *                takes to become a journal step (a name, a suffix, an exception under it, a
+ *                suffix over a name with rules below, which passes over the rule map once)
  *   propagation  approve in the register → NXDOMAIN from BIND, Unbound and PowerDNS Recursor
  *                subscribed to one gateway (goal p99 ≤ 2 s each)
  *
@@ -14,10 +18,12 @@
  */
 import net from 'node:net';
 import os from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { FeedRule } from '@tizilim/shared';
 import { RpzZone } from '../../services/filter-gateway/src/rpz-xfr/rpz-zone.js';
+import { RuleNamesBelow } from '../../services/filter-gateway/src/rpz-xfr/rule-names-below.js';
 import { ReplayGuard } from '../../services/filter-gateway/src/rpz-xfr/tsig.js';
 import { XfrAccessList } from '../../services/filter-gateway/src/rpz-xfr/xfr-access.js';
 import { XfrMetrics } from '../../services/filter-gateway/src/rpz-xfr/xfr-metrics.js';
@@ -48,6 +54,12 @@ class BenchRules {
     this.rules.set(key, r);
     const from = this.version++;
     for (const f of this.#fns) f({ kind: 'changes', from, to: this.version, steps: [{ before, after: r }] });
+  }
+  remove(key: string): void {
+    const before = this.rules.get(key);
+    this.rules.delete(key);
+    const from = this.version++;
+    for (const f of this.#fns) f({ kind: 'changes', from, to: this.version, steps: [{ before, after: undefined }] });
   }
 }
 
@@ -127,7 +139,14 @@ async function xfrCases(): Promise<void> {
     // path with nothing to look up), so the machine's and the GC's share of the tail shows.
     const times: number[] = [];
     const control: number[] = [];
+    const covered: number[] = [];
     let sizes = 0;
+    // Pauses of the collector while the rounds run: the tail is theirs when they line up.
+    const gcs: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration); });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     for (let i = 0; i < 300; i++) {
       const from = rules.version;
       rules.change({ id: `n${i}`, kind: 'domain', value: `fresh-${i}.example.kz`, mode: 'restrict', entry: RULES + i });
@@ -136,7 +155,19 @@ async function xfrCases(): Promise<void> {
       times.push(r.ms); sizes = r.bytes;
       if (r.messages !== 1 || r.records !== 5) throw new Error(`IXFR of one change was ${r.messages} messages, ${r.records} records`);
       control.push((await transfer(port, query(6))).ms);
+      if (i % 10 === 0) {
+        // An exception under a suffix rule: the name's passthru and its cover wildcard, one message.
+        const f = rules.version;
+        rules.change({ id: `e${i}`, kind: 'domain', value: `www.host-${(i * 20).toString(36)}.site${(i * 20) % 5003}.kz`, mode: 'allow', entry: RULES + 1000 + i });
+        lastSerial = zone.serial!;
+        const c = await transfer(port, query(251, f));
+        if (c.messages !== 1 || c.records !== 6) throw new Error(`IXFR of an exception was ${c.messages} messages, ${c.records} records`);
+        covered.push(c.ms);
+      }
     }
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - wall0;
+    gcObserver.disconnect();
     const stats = (xs: number[]): string => {
       xs.sort((a, b) => a - b);
       const p = (q: number): string => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(2);
@@ -144,14 +175,60 @@ async function xfrCases(): Promise<void> {
     };
     console.log(`ixfr of one change on ${RULES.toLocaleString()} rules, 300 runs: ${stats(times)}; one message of ${sizes} B, 5 records`);
     console.log(`control, SOA over a fresh TCP connection, same 300 rounds: ${stats(control)}`);
+    console.log(`ixfr of an exception under a suffix (passthru + cover wildcard, 6 records, one message), ${covered.length} runs: ${stats(covered)}`);
+    gcs.sort((a, b) => a - b);
+    console.log(`collector during the rounds: ${gcs.length} pauses, ${gcs.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, longest ${(gcs.at(-1) ?? 0).toFixed(1)} ms; ` +
+      `process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wall.toFixed(0)} ms (client and server share the process)`);
   }
+  if (want('journal')) await journalCase(rules, zone);
   await server.close();
   zone.close();
 }
 
+/** The exact journal's costs at this size: index memory and build time, and per-change work. */
+async function journalCase(rules: BenchRules, zone: RpzZone): Promise<void> {
+  const heap = (): number => { global.gc?.(); global.gc?.(); return process.memoryUsage().heapUsed; };
+  const h0 = heap();
+  const index = new RuleNamesBelow();
+  const t0 = performance.now();
+  index.rebuild(rules.rules.values());
+  const built = performance.now() - t0;
+  const h1 = heap();
+  console.log(`rules-below index over ${rules.rules.size.toLocaleString()} rules: ${index.size.toLocaleString()} names, built in ${built.toFixed(0)} ms, ` +
+    `heap +${MiB(h1 - h0)} MiB${global.gc ? '' : ' (run with --expose-gc for a reliable figure)'}`);
+  // A harder shape for the index: every rule under a parent of its own (www.<name>.kz), so
+  // there are as many names with rules below as rules. The rules exist before the index (as
+  // in the gateway), so the figure is the index's own: map entries and the sliced names.
+  const distinct: FeedRule[] = [];
+  for (let i = 0; i < rules.rules.size; i++) distinct.push({ id: `w${i}`, kind: 'domain', value: `www.name-${i.toString(36)}.zone${i % 5003}.kz`, mode: 'restrict', entry: i });
+  const wide = new RuleNamesBelow();
+  const h2 = heap();
+  const t2 = performance.now();
+  wide.rebuild(distinct);
+  const builtWide = performance.now() - t2;
+  const h3 = heap();
+  console.log(`rules-below index, every rule under its own parent (www.name-<n>.zone<k>.kz): ${wide.size.toLocaleString()} names, built in ${builtWide.toFixed(0)} ms, heap +${MiB(h3 - h2)} MiB ` +
+    `(${((h3 - h2) / wide.size).toFixed(0)} B a name); first index still holds ${index.size} names`);
+  distinct.length = 0;
+  wide.rebuild([]);
+  const timed = (label: string, apply: () => void): void => {
+    const t = performance.now();
+    apply();
+    const ms = performance.now() - t;
+    const step = zone.journal.since(rules.version - 1)?.[0];
+    console.log(`journal step for ${label}: ${ms.toFixed(2)} ms, ${step ? `${step.deleted.length} deleted + ${step.added.length} added` : 'no step (over the record cap)'}`);
+  };
+  timed('a name with no suffix above', () => rules.change({ id: 'j1', kind: 'domain', value: 'journal-a.other.kz', mode: 'restrict', entry: 1 }));
+  timed('a new suffix over nothing', () => rules.change({ id: 'j2', kind: 'domain_suffix', value: 'journal-b.other.kz', mode: 'restrict', entry: 2 }));
+  timed('an exception under that suffix', () => rules.change({ id: 'j3', kind: 'domain', value: 'www.journal-b.other.kz', mode: 'allow', entry: 3 }));
+  timed('a suffix over a name with rules below (one pass over the rule map)', () => rules.change({ id: 'j4', kind: 'domain_suffix', value: 'site7.kz', mode: 'restrict', entry: 4 }));
+  timed('that suffix removed (one pass again)', () => rules.remove('domain_suffix site7.kz'));
+  timed('an exception removed', () => rules.remove('domain www.journal-b.other.kz'));
+}
+
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine)`);
-  if (want('axfr') || want('ixfr')) await xfrCases();
+  if (want('axfr') || want('ixfr') || want('journal')) await xfrCases();
   if (want('propagation')) await runPropagation(N);
 }
 

@@ -12,7 +12,7 @@ describe('RPZ IP triggers', () => {
 });
 
 describe('RPZ name triggers with exceptions', () => {
-  const row = (kind: 'domain' | 'domain_suffix', value: string, mode: 'restrict' | 'allow', extra: { apex_ruled?: boolean } = {}) =>
+  const row = (kind: 'domain' | 'domain_suffix', value: string, mode: 'restrict' | 'allow', extra: { shadowed?: boolean } = {}) =>
     ({ id: 'x', kind, value, mode, ends_at: null, add_seq: 7, ...extra });
 
   it('an exception passes through (rpz-passthru.), a restriction is NXDOMAIN (CNAME .)', () => {
@@ -20,8 +20,17 @@ describe('RPZ name triggers with exceptions', () => {
     expect(rpzLines(row('domain_suffix', 'x.kz', 'restrict'))).toContain('x.kz CNAME .\n*.x.kz CNAME .\n');
   });
 
-  it('a suffix whose apex has an exact rule leaves the apex record to that rule', () => {
-    expect(rpzLines(row('domain_suffix', 'apex.x.kz', 'allow', { apex_ruled: true }))).not.toMatch(/^apex\.x\.kz CNAME/m);
+  it('a suffix whose apex has an exact rule leaves the apex record to that rule, and keeps its wildcard', () => {
+    const text = rpzLines(row('domain_suffix', 'apex.x.kz', 'allow', { shadowed: true }));
+    expect(text).not.toMatch(/^apex\.x\.kz CNAME/m);
+    expect(text).toContain('*.apex.x.kz CNAME rpz-passthru.\n');
+  });
+
+  it('a /32 or /128 whose address has an IP rule leaves the record to the IP rule', () => {
+    const cidr = (value: string, shadowed: boolean) => rpzLines({ kind: 'cidr', value, mode: 'restrict', ends_at: null, add_seq: 8, shadowed });
+    expect(cidr('198.51.100.7/32', true)).not.toMatch(/rpz-ip CNAME/);
+    expect(cidr('198.51.100.7/32', false)).toContain('32.7.100.51.198.rpz-ip CNAME .\n');
+    expect(cidr('2001:db8::7/128', true)).not.toMatch(/rpz-ip CNAME/);
   });
 
   it('keeps the wider wildcard in force below names that would hide it from a closest-encloser resolver', () => {

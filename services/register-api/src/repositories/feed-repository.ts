@@ -16,14 +16,22 @@ export function activeRulesQuery(db: Conn) {
 export type ActiveRuleRow = Awaited<ReturnType<ReturnType<typeof activeRulesQuery>['execute']>>[number];
 
 /**
- * The active rules for the RPZ export: each suffix rule says whether its apex also has an exact
- * rule in force (then only that one writes the apex's record: two CNAMEs on one owner, a
- * restriction and an exception, would make the zone invalid).
+ * The active rules for the RPZ export, each with `shadowed`: a more specific rule in force
+ * writes this rule's first record (its name or address owner), as rpzOwnerRivals
+ * (packages/shared/src/rpz/rpz-precedence.ts) decides for the gateway's zone transfers:
+ * a suffix whose apex has an exact name rule, a /32 (or /128) CIDR whose address has an IP
+ * rule. Only that rule writes the owner: two CNAMEs on one owner, a restriction and an
+ * exception, would make the zone invalid.
  */
 export function rpzRulesQuery(db: Conn) {
-  return activeRulesQuery(db).select(sql<boolean>`r.kind = 'domain_suffix' AND EXISTS (
+  const inForce = (kind: string, value: ReturnType<typeof sql>) => sql`EXISTS (
     SELECT 1 FROM resources r2 JOIN enforcement_periods p2 ON p2.resource_id = r2.id AND p2.closed_at IS NULL
-    WHERE r2.kind = 'domain' AND r2.value = r.value)`.as('apex_ruled'));
+    WHERE r2.kind = ${sql.lit(kind)} AND r2.value = ${value})`;
+  return activeRulesQuery(db).select(sql<boolean>`CASE
+    WHEN r.kind = 'domain_suffix' THEN ${inForce('domain', sql`r.value`)}
+    WHEN r.kind = 'cidr' AND r.value LIKE (CASE WHEN strpos(r.value, ':') > 0 THEN '%/128' ELSE '%/32' END)
+      THEN ${inForce('ip', sql`split_part(r.value, '/', 1)`)}
+    ELSE false END`.as('shadowed'));
 }
 
 export type RpzRuleRow = Awaited<ReturnType<ReturnType<typeof rpzRulesQuery>['execute']>>[number];

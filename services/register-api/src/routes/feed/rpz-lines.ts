@@ -1,4 +1,4 @@
-import { rpzRuleText, rpzZoneHeader, type RpzCoverContext } from '@tizilim/shared';
+import { rpzRuleKey, rpzRuleText, rpzZoneHeader, type RpzCoverContext } from '@tizilim/shared';
 import type { RpzRuleRow } from '../../repositories/feed-repository.js';
 
 /**
@@ -11,10 +11,11 @@ export function rpzHeader(origin: string, serial: number): string {
 }
 
 /**
- * `apex_ruled`: a suffix row whose apex name also has an exact rule. That rule alone writes the
- * apex's record (exact wins, as in the gateway), so one owner never carries two CNAMEs.
+ * `shadowed` (rpzRulesQuery): a more specific rule in force writes this rule's first owner (a
+ * suffix's apex, a /32's address). The rule text then leaves it to that rule, as the gateway's
+ * zone does (rpzWrittenRecords), so one owner never carries two CNAMEs.
  */
-export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'apex_ruled'> & { apex_ruled?: boolean | null }, context?: RpzCoverContext): string {
+export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'shadowed'> & { shadowed?: boolean | null }, context?: RpzCoverContext): string {
   const rule = {
     kind: row.kind,
     value: row.value,
@@ -22,5 +23,7 @@ export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'apex_ruled'> & { apex_rul
     entry: Number(row.add_seq ?? 0),
     until: row.ends_at ? row.ends_at.toISOString() : undefined,
   };
-  return rpzRuleText(rule, row.apex_ruled ? (key) => key === `domain ${row.value}` : undefined, context);
+  const own = rpzRuleKey(rule);
+  // Every rival more specific than this rule is "present": exactly what `shadowed` says.
+  return rpzRuleText(rule, row.shadowed ? (key) => key !== own : undefined, context);
 }
