@@ -12,6 +12,7 @@ import * as decisionStateMachine from './migrations/0022-decision-state-machine.
 import * as enforcementNeedsTheLog from './migrations/0023-enforcement-needs-the-log.js';
 import * as exceptionSpans from './migrations/0030-exception-spans.js';
 import * as protectTlogTables from './migrations/0080-protect-tlog-tables.js';
+import * as approverGuard from './migrations/0081-approver-guard.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0023-enforcement-needs-the-log': enforcementNeedsTheLog,
   '0030-exception-spans': exceptionSpans,
   '0080-protect-tlog-tables': protectTlogTables,
+  '0081-approver-guard': approverGuard,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

@@ -78,8 +78,10 @@ export async function startServices(
   return {
     dns,
     async close() {
-      await Promise.allSettled([sni.close(), blockPage.close(), quic.close()]);
-      await closeDns();
+      // Every listener drains at once, so the stop takes one drain grace, not one per service;
+      // the DNS core (which SNI and the block page resolve through) goes last.
+      await Promise.allSettled([sni.close(), blockPage.close(), quic.close(), listeners.close()]);
+      core.close();
     },
   };
 }

@@ -9,7 +9,7 @@ import { renderBlockHtml, renderBlockJson, type BlockContext } from './block-pag
 import type { EntryDetails } from './entry-details.js';
 import { createOriginProxy, VIA_TOKEN } from './origin-proxy.js';
 import { requestTarget, type RequestTarget } from './request-target.js';
-import { listenOn } from '../util/listen.js';
+import { DRAIN_GRACE_MS, listenOn } from '../util/listen.js';
 
 export interface BlockPageServerOptions {
   host: string;
@@ -54,7 +54,14 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
     ...(options.originTimeoutMs !== undefined ? { timeoutMs: options.originTimeoutMs } : {}),
   });
 
+  // Responses not yet finished, so a stop can tell them to close their connection after.
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+
   const server: Server = createServer({ keepAliveTimeout: 5000, headersTimeout: 10_000, requestTimeout: 60_000 }, (req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (draining) res.setHeader('connection', 'close');
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'blockpage: request failed');
       if (!res.headersSent) plain(res, 500, 'internal error\n');
@@ -170,12 +177,24 @@ export function createBlockPageServer(options: BlockPageServerOptions): BlockPag
       logger.info({ host: options.host, port }, 'block page listening');
       return { port };
     },
-    close: () => new Promise((resolveClose) => {
+    /**
+     * Drains like DoH: stops accepting, closes idle keep-alive connections at once, lets
+     * requests in flight (a page being rendered, a proxied origin answering) finish with
+     * `connection: close`, and cuts whatever is left when the drain grace ends.
+     */
+    close: async () => {
+      if (server.listening) {
+        draining = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+        server.closeIdleConnections();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise<void>((r) => { timer = setTimeout(r, DRAIN_GRACE_MS); })]);
+        clearTimeout(timer);
+        server.closeAllConnections();
+      }
       proxy.close();
-      if (!server.listening) { resolveClose(); return; }
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    }),
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { ipLiteralBytes } from './ip-literal.js';
 import { createSniMetrics, type SniMetrics } from './sni-metrics.js';
 import { relay } from './tcp-relay.js';
 import { connectFirst } from './upstream-connect.js';
-import { listenOn } from '../util/listen.js';
+import { ConnectionDrain, listenOn } from '../util/listen.js';
 import {
   ALERT_ACCESS_DENIED, ALERT_DECODE_ERROR, ALERT_INTERNAL_ERROR, ALERT_UNRECOGNIZED_NAME, alertRecord,
 } from './tls-alert.js';
@@ -96,6 +96,7 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
       if (status === 'need_more') return;
       settle();
       socket.pause();
+      drain.begin(socket);
       onHello(socket, status, parser.info, chunks);
     };
     const onEnd = (): void => {
@@ -112,6 +113,11 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
     socket.on('end', onEnd);
     socket.on('close', onClose);
   });
+
+  // A stop drains like the DNS stream listeners: no new connections; one still waiting for its
+  // hello is idle and closed at once; one whose hello arrived (being decided, refused or
+  // relayed) keeps going until it closes or the drain grace ends.
+  const drain = new ConnectionDrain(server);
 
   function onHello(socket: Socket, status: HelloStatus, info: ClientHelloInfo | undefined, chunks: Buffer[]): void {
     if (status !== 'done' || info === undefined) {
@@ -231,15 +237,11 @@ export function createSniChecker(options: SniCheckerOptions): SniChecker {
       logger.info({ host: options.host, port }, 'sni checker listening');
       return { port };
     },
-    close: () => new Promise((resolveClose) => {
-      if (!server.listening) {
-        for (const s of open) s.destroy();
-        resolveClose();
-        return;
-      }
-      server.close(() => resolveClose());
+    close: async () => {
+      if (server.listening) await drain.drain();
+      // Upstream halves of relays, and anything the drain did not see.
       for (const s of open) s.destroy();
-    }),
+    },
   };
 }
 

@@ -38,3 +38,18 @@ export function isDatabaseRefusal(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('22') || code === '23514' || code === '54000');
 }
+
+/**
+ * Why the database refused the person behind a write (migration 0081, SQLSTATE TZ403, the reason
+ * in DETAIL): the service checks the same before writing, so this is the last line, e.g. an
+ * approver disabled between their request's authentication and its commit.
+ */
+export type ActorRefusal = 'unknown_user' | 'drafter' | 'disabled' | 'missing_role' | 'no_actor';
+const ACTOR_REFUSALS = new Set<string>(['unknown_user', 'drafter', 'disabled', 'missing_role', 'no_actor']);
+
+export function actorRefusal(err: unknown): ActorRefusal | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; detail?: unknown };
+  if (e.code !== 'TZ403') return undefined;
+  return typeof e.detail === 'string' && ACTOR_REFUSALS.has(e.detail) ? (e.detail as ActorRefusal) : 'no_actor';
+}

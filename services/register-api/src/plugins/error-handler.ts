@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, RegisterError, type ErrorKind, type FieldIssue } from '../errors/error-catalogue.js';
-import { isDatabaseRefusal, isDatabaseUnavailable } from '../db/database-errors.js';
+import { actorRefusal, isDatabaseRefusal, isDatabaseUnavailable, type ActorRefusal } from '../db/database-errors.js';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from './shutdown-plugin.js';
 
 /**
@@ -35,6 +35,13 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
       return send(reply, 'DATABASE_UNAVAILABLE', 'the register database is unavailable; nothing was written; retry later');
     }
 
+    const refusedActor = actorRefusal(err);
+    if (refusedActor) {
+      request.log.warn({ err: { message: err.message, code: err.code } }, 'the database refused the acting user');
+      const { kind, message } = ACTOR_REFUSAL_ANSWERS[refusedActor];
+      return send(reply, kind, message);
+    }
+
     if (isDatabaseRefusal(err)) {
       // The detail may hold SQL or stored values: logged, not sent.
       request.log.warn({ err: { message: err.message, code: err.code } }, 'value refused by the database');
@@ -55,6 +62,15 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
 
   app.setNotFoundHandler((request, reply) => send(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
 });
+
+/** What a client is told when the database refuses the person behind a write (migration 0081). */
+const ACTOR_REFUSAL_ANSWERS: Record<ActorRefusal, { kind: ErrorKind; message: string }> = {
+  drafter: { kind: 'SELF_APPROVAL', message: 'a decision must be approved by someone other than its author; nothing was written' },
+  disabled: { kind: 'FORBIDDEN', message: 'your account was disabled before this could be written; nothing was written' },
+  missing_role: { kind: 'FORBIDDEN', message: 'you do not hold the role this needs; nothing was written' },
+  unknown_user: { kind: 'FORBIDDEN', message: 'the register does not know the user this would be written in the name of; nothing was written' },
+  no_actor: { kind: 'FORBIDDEN', message: 'the register records who does this, and no one could be named; nothing was written' },
+};
 
 export function send(reply: FastifyReply, kind: ErrorKind, message: string, details?: FieldIssue[]): FastifyReply {
   const { code, status } = ERROR_CATALOGUE[kind];

@@ -46,7 +46,9 @@ export async function startTestRegister(opts: { logger?: Logger } = {}): Promise
   const userIds = {} as Record<keyof TestUsers, string>;
   for (const [name, r] of Object.entries(roles) as [keyof TestUsers, Role[]][]) {
     const token = generateApiToken();
-    const row = await insertUser(database.db, { name, roles: r, tokenHash: hashApiToken(token), createdBy: null });
+    // The admin comes first (roles above), and makes everyone else: the database refuses users
+    // made by nobody once an admin exists (migration 0081).
+    const row = await insertUser(database.db, { name, roles: r, tokenHash: hashApiToken(token), createdBy: userIds.admin ?? null });
     tokens[name] = token;
     userIds[name] = row.id;
   }
