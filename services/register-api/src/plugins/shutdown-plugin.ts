@@ -46,9 +46,10 @@ export const shutdownPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('preClose', async () => {
     stop.abort();
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!stop.signal.aborted) return;
+  // A callback hook, not an async one: it runs for every request, and a promise each costs.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!stop.signal.aborted) return done();
     void reply.header('connection', 'close');
-    throw shuttingDown();
+    done(shuttingDown());
   });
 }, { name: 'shutdown' });

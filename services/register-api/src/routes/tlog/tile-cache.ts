@@ -27,32 +27,36 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 /**
  * Full tiles and full entry bundles never change, so each API process keeps the most recently
  * served ones in memory (bounded by bytes), with their headers: a hot tile costs no database
- * round trip and no hashing.
+ * round trip and no hashing. Eviction is CLOCK (second chance): a hit only marks the entry, so
+ * the hot path does not reorder the map on every request as a strict LRU would.
  */
 export class ImmutableTileCache {
-  readonly #entries = new Map<string, ServedTile>();
+  readonly #entries = new Map<string, { tile: ServedTile; used: boolean }>();
   #bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): ServedTile | undefined {
     const hit = this.#entries.get(key);
-    if (hit) {
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-    }
-    return hit;
+    if (!hit) return undefined;
+    hit.used = true;
+    return hit.tile;
   }
 
   set(key: string, value: ServedTile): void {
     if (value.body.length > this.maxBytes || this.#entries.has(key)) return;
-    this.#entries.set(key, value);
+    this.#entries.set(key, { tile: value, used: false });
     this.#bytes += value.body.length;
-    for (const [oldKey, old] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
+    while (this.#bytes > this.maxBytes) {
+      const [oldKey, old] = this.#entries.entries().next().value!;
       this.#entries.delete(oldKey);
-      this.#bytes -= old.body.length;
+      if (old.used && oldKey !== key) {
+        // Used since it was last looked at: a second chance at the young end.
+        old.used = false;
+        this.#entries.set(oldKey, old);
+      } else {
+        this.#bytes -= old.tile.body.length;
+      }
     }
   }
 }
