@@ -47,6 +47,8 @@ describe('GET /public/v1/suggest', () => {
     const { status, body } = await suggest('casino');
     expect(status).toBe(200);
     expect(body.q).toBe('casino');
+    expect(Object.keys(body)).toEqual(['q', 'suggestions']);
+    expect(Object.keys(body.suggestions[0])).toEqual(['value', 'display', 'kind', 'state', 'entry', 'entryUrl', 'page']);
     expect(body.suggestions.map((s: Suggestion) => s.value)).toEqual(['casino-two.example.kz', 'casino.example.kz']);
     for (const s of body.suggestions as Suggestion[]) {
       expect(s.kind).toBe('domain');

@@ -235,11 +235,12 @@ export class ActiveRules {
         copy.entries.add(span);
         copy.suggest.add(span);
       }
-      copy.suggest.seal();
       const matcher = b.build();
       if (!canFindRuleEntries(matcher)) throw new Error('the matcher cannot be asked for rules by value');
       return { copy: { ...copy, matcher }, version };
     });
+    // Outside the transaction, in slices: the type-ahead keys are sorted while requests go on.
+    await copy.suggest.sealInSlices();
     if (this.#closed) return;
     this.#version = version;
     this.#copy = copy;

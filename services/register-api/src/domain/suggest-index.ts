@@ -68,6 +68,47 @@ export class SuggestIndex {
 
   /** Sorts what was added while loading into the base; from now on changes are incremental. */
   seal(): void {
+    const buckets = this.#buckets();
+    for (const bucket of buckets) bucket.sort(byKey);
+    this.#adopt(buckets);
+  }
+
+  /**
+   * `seal` in slices, giving the event loop back between them: sorting a million keys takes
+   * seconds of CPU, and requests must not wait that long behind it.
+   */
+  async sealInSlices(sliceItems = 20_000): Promise<void> {
+    const buckets = this.#buckets();
+    let done = 0;
+    for (const bucket of buckets) {
+      bucket.sort(byKey);
+      done += bucket.length;
+      if (done >= sliceItems) {
+        done = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    this.#adopt(buckets);
+  }
+
+  /**
+   * The loaded keys grouped by their first two UTF-16 units, groups in key order: sorting each
+   * group alone needs fewer comparisons than one sort of all, and can be done a group at a time.
+   */
+  #buckets(): Item[][] {
+    const groups = new Map<string, Item[]>();
+    for (const item of this.#pending) {
+      const head = item.key.slice(0, 2);
+      const group = groups.get(head);
+      if (group) group.push(item);
+      else groups.set(head, [item]);
+    }
+    return [...groups.keys()].sort().map((head) => groups.get(head)!);
+  }
+
+  #adopt(sortedBuckets: Item[][]): void {
+    this.#pending = sortedBuckets.flat();
+    this.#pendingSorted = true;
     this.#merge();
     this.#sealed = true;
   }
@@ -110,7 +151,7 @@ export class SuggestIndex {
 
   #sortPending(): void {
     if (this.#pendingSorted) return;
-    this.#pending.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.seq - y.seq));
+    this.#pending.sort(byKey);
     this.#pendingSorted = true;
   }
 
@@ -149,6 +190,10 @@ export class SuggestIndex {
     this.#pendingSorted = true;
     this.#dead.clear();
   }
+}
+
+function byKey(x: Item, y: Item): number {
+  return x.key < y.key ? -1 : x.key > y.key ? 1 : x.seq - y.seq;
 }
 
 function lowerBoundItems(items: readonly Item[], prefix: string): number {

@@ -45,6 +45,25 @@ describe('every page answers 200 with HTML under a strict CSP', () => {
   });
 });
 
+describe('type-ahead wiring', () => {
+  it('the search boxes of / and /search carry the script and their labels in the page language; other pages do not', async () => {
+    for (const [url, id] of [['/?lang=kk', 'q'], ['/search?lang=kk', 'f-q']] as const) {
+      const res = await page(url);
+      const script = /<script src="(\/assets\/typeahead\.[0-9a-f]{12}\.js)" defer><\/script>/.exec(res.body);
+      expect(script, url).not.toBeNull();
+      const asset = await reg.app.inject({ method: 'GET', url: script![1]! });
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      const input = new RegExp(`<input id="${id}"[^>]*>`).exec(res.body)![0];
+      expect(input).toContain('data-typeahead=""');
+      expect(input).toContain('data-ta-list="Ұсыныстар"');
+      expect(input).toContain('data-ta-kind-domain-suffix=');
+      expect(input).toContain('data-ta-lang="?lang=kk"');
+    }
+    for (const url of ['/log/1', '/stats', '/log']) expect((await page(url)).body, url).not.toContain('typeahead');
+  });
+});
+
 describe('the log page', () => {
   it('gives the offline commands with the transparency log\'s key pinned, and the one-file verifier', async () => {
     const key = (await reg.app.inject({ method: 'GET', url: '/tlog/key' })).body.trim();
