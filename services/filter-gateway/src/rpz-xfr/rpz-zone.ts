@@ -218,15 +218,21 @@ export class RpzZone {
    * in `into` already.
    */
   #wildcardsUnder(suffixes: ReadonlySet<string>, into: Set<string>): void {
-    // Tested by suffix, without cutting a string per label: most rules are under none of them.
-    const list = [...suffixes].map((s) => `.${s}`);
+    // A few suffixes (the usual batch): test each rule by suffix, without cutting a string per
+    // label. Many (a bulk import): look each rule's ancestors up in the set instead, so the
+    // pass stays one lookup per label whatever the batch holds.
+    const few = suffixes.size <= 8 ? [...suffixes].map((s) => `.${s}`) : undefined;
     for (const r of this.source.rules.values()) {
       if (!isNameRule(r)) continue;
       const v = r.value;
       // Where the widest of the suffixes above it starts: every name between is a candidate
       // (those above a nearer one are its ancestors, in `into` already; taking them again is harmless).
       let cut = -1;
-      for (const tail of list) if (v.length > tail.length && v.endsWith(tail)) cut = Math.max(cut, v.length - tail.length);
+      if (few) {
+        for (const tail of few) if (v.length > tail.length && v.endsWith(tail)) cut = Math.max(cut, v.length - tail.length);
+      } else {
+        for (let dot = v.indexOf('.'); dot >= 0; dot = v.indexOf('.', dot + 1)) if (suffixes.has(v.slice(dot + 1))) cut = dot;
+      }
       if (cut < 0) continue;
       into.add(v);
       for (let d = v.indexOf('.'); d >= 0 && d < cut; d = v.indexOf('.', d + 1)) into.add(v.slice(d + 1));
