@@ -128,9 +128,11 @@ async function xfrCases(): Promise<void> {
       const before = process.memoryUsage();
       let peakRss = before.rss; let peakHeap = before.heapUsed;
       const sampler = setInterval(() => { const m = process.memoryUsage(); peakRss = Math.max(peakRss, m.rss); peakHeap = Math.max(peakHeap, m.heapUsed); }, 50);
+      const cpu0 = process.cpuUsage();
       const r = await transfer(port, query(252));
+      const cpu = process.cpuUsage(cpu0);
       clearInterval(sampler);
-      console.log(`axfr run ${run}: ${(r.ms / 1000).toFixed(2)} s, ${r.records.toLocaleString()} records, ${r.messages} messages, ${MiB(r.bytes)} MiB, largest message ${r.largest} B; ` +
+      console.log(`axfr run ${run}: ${(r.ms / 1000).toFixed(2)} s (process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}), ${r.records.toLocaleString()} records, ${r.messages} messages, ${MiB(r.bytes)} MiB, largest message ${r.largest} B; ` +
         `server heap ${MiB(before.heapUsed)} → peak ${MiB(peakHeap)} MiB (+${MiB(peakHeap - before.heapUsed)}), RSS ${MiB(before.rss)} → peak ${MiB(peakRss)} MiB (+${MiB(peakRss - before.rss)})`);
     }
   }
@@ -176,6 +178,12 @@ async function xfrCases(): Promise<void> {
     console.log(`ixfr of one change on ${RULES.toLocaleString()} rules, 300 runs: ${stats(times)}; one message of ${sizes} B, 5 records`);
     console.log(`control, SOA over a fresh TCP connection, same 300 rounds: ${stats(control)}`);
     console.log(`ixfr of an exception under a suffix (passthru + cover wildcard, 6 records, one message), ${covered.length} runs: ${stats(covered)}`);
+    // The server's own share: the primary's duration histogram (query parsed → last message
+    // handed to the socket), without connection setup or the client's turn on the CPU.
+    const hist = (await registry.getSingleMetric('rpz_xfr_transfer_seconds')?.get())?.values ?? [];
+    const bucket = (le: number | string): number => hist.find((v) => v.labels.kind === 'ixfr' && v.labels.le === le && (v as { metricName?: string }).metricName?.endsWith('_bucket'))?.value ?? 0;
+    const total = bucket('+Inf');
+    console.log(`server side (rpz_xfr_transfer_seconds, kind=ixfr): ${total} answers, ≤ 1 ms ${bucket(0.001)}, ≤ 5 ms ${bucket(0.005)}, ≤ 10 ms ${bucket(0.01)}, ≤ 50 ms ${bucket(0.05)}`);
     gcs.sort((a, b) => a - b);
     console.log(`collector during the rounds: ${gcs.length} pauses, ${gcs.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, longest ${(gcs.at(-1) ?? 0).toFixed(1)} ms; ` +
       `process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wall.toFixed(0)} ms (client and server share the process)`);
@@ -191,32 +199,42 @@ async function journalCase(rules: BenchRules, zone: RpzZone): Promise<void> {
   const h0 = heap();
   const index = new RuleNamesBelow();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   index.rebuild(rules.rules.values());
   const built = performance.now() - t0;
+  const builtCpu = process.cpuUsage(c0);
   const h1 = heap();
-  console.log(`rules-below index over ${rules.rules.size.toLocaleString()} rules: ${index.size.toLocaleString()} names, built in ${built.toFixed(0)} ms, ` +
+  console.log(`rules-below index over ${rules.rules.size.toLocaleString()} rules: ${index.size.toLocaleString()} names, built in ${built.toFixed(0)} ms (CPU ${((builtCpu.user + builtCpu.system) / 1000).toFixed(0)} ms), ` +
     `heap +${MiB(h1 - h0)} MiB${global.gc ? '' : ' (run with --expose-gc for a reliable figure)'}`);
   // A harder shape for the index: every rule under a parent of its own (www.<name>.kz), so
   // there are as many names with rules below as rules. The rules exist before the index (as
   // in the gateway), so the figure is the index's own: map entries and the sliced names.
   const distinct: FeedRule[] = [];
   for (let i = 0; i < rules.rules.size; i++) distinct.push({ id: `w${i}`, kind: 'domain', value: `www.name-${i.toString(36)}.zone${i % 5003}.kz`, mode: 'restrict', entry: i });
+  // Flat strings, as JSON.parse gives the gateway: a template literal is a rope that the index's
+  // first indexOf would flatten, freeing the rope and making the index look smaller than nothing.
+  let flat = 0;
+  for (const r of distinct) flat += r.value.indexOf('.');
   const wide = new RuleNamesBelow();
   const h2 = heap();
   const t2 = performance.now();
+  const c2 = process.cpuUsage();
   wide.rebuild(distinct);
   const builtWide = performance.now() - t2;
+  const builtWideCpu = process.cpuUsage(c2);
   const h3 = heap();
-  console.log(`rules-below index, every rule under its own parent (www.name-<n>.zone<k>.kz): ${wide.size.toLocaleString()} names, built in ${builtWide.toFixed(0)} ms, heap +${MiB(h3 - h2)} MiB ` +
+  console.log(`rules-below index, every rule under its own parent (www.name-<n>.zone<k>.kz): ${wide.size.toLocaleString()} names, built in ${builtWide.toFixed(0)} ms (CPU ${((builtWideCpu.user + builtWideCpu.system) / 1000).toFixed(0)} ms), heap +${MiB(h3 - h2)} MiB ` +
     `(${((h3 - h2) / wide.size).toFixed(0)} B a name); first index still holds ${index.size} names`);
   distinct.length = 0;
   wide.rebuild([]);
   const timed = (label: string, apply: () => void): void => {
     const t = performance.now();
+    const c = process.cpuUsage();
     apply();
     const ms = performance.now() - t;
+    const cpu = process.cpuUsage(c);
     const step = zone.journal.since(rules.version - 1)?.[0];
-    console.log(`journal step for ${label}: ${ms.toFixed(2)} ms, ${step ? `${step.deleted.length} deleted + ${step.added.length} added` : 'no step (over the record cap)'}`);
+    console.log(`journal step for ${label}: ${ms.toFixed(2)} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms), ${step ? `${step.deleted.length} deleted + ${step.added.length} added` : 'no step (over the record cap)'}`);
   };
   timed('a name with no suffix above', () => rules.change({ id: 'j1', kind: 'domain', value: 'journal-a.other.kz', mode: 'restrict', entry: 1 }));
   timed('a new suffix over nothing', () => rules.change({ id: 'j2', kind: 'domain_suffix', value: 'journal-b.other.kz', mode: 'restrict', entry: 2 }));

@@ -14,13 +14,31 @@ const ORIGIN_POINTER = 0xc00c;
 export type MessageSink = (message: Buffer) => void | Promise<void>;
 
 /**
+ * 64 KB build buffers, reused from answer to answer. A writer builds in one and hands the
+ * sink an exact-size copy, so an SOA answer or a one-change IXFR allocates a few hundred
+ * bytes from Node's buffer pool instead of two fresh 64 KB backing stores: that external
+ * memory counted toward V8's next full collection of a heap holding the 1M-rule map, which
+ * put tens of milliseconds into the IXFR tail (bench/rpz/RESULTS-rpz.md).
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 8;
+
+function takeBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(MAX_XFR_MESSAGE);
+}
+
+function returnBuffer(b: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(b);
+}
+
+/**
  * Answers of a zone transfer as DNS messages of at most 64 KB (RFC 5936 §2.2), written
  * straight into the message buffer: owners as labels plus one pointer to the question's
  * origin, so no record object or name string is built per record. Every message repeats the
  * question (§2.2.1), which is what the pointer points at.
  */
 export class XfrMessageWriter {
-  #buf: Buffer;
+  #buf: Buffer | undefined = takeBuffer();
   #off = 0;
   #count = 0;
   #messages = 0;
@@ -39,15 +57,21 @@ export class XfrMessageWriter {
     private readonly rcode = 0,
   ) {
     this.#limit = MAX_XFR_MESSAGE - (signed ? TSIG_ROOM : 0);
-    this.#buf = this.#start();
+    this.#start();
   }
 
   get messages(): number { return this.#messages; }
   get bytes(): number { return this.#bytes; }
   get records(): number { return this.#total; }
 
-  #start(): Buffer {
-    const b = Buffer.allocUnsafe(MAX_XFR_MESSAGE);
+  /** The build buffer; a writer that has ended (or never will again) has none. */
+  get #b(): Buffer {
+    if (!this.#buf) throw new Error('XFR message writer used after end()');
+    return this.#buf;
+  }
+
+  #start(): void {
+    const b = this.#b;
     b.writeUInt16BE(this.id, 0);
     b.writeUInt16BE(FLAG_QR | FLAG_AA | this.rcode, 2);
     b.writeUInt16BE(1, 4);
@@ -56,7 +80,6 @@ export class XfrMessageWriter {
     b.set(this.question, 12);
     this.#off = 12 + this.question.length;
     this.#count = 0;
-    return b;
   }
 
   async #room(): Promise<void> {
@@ -66,28 +89,34 @@ export class XfrMessageWriter {
   /** Sends the message being built (if it holds records) and starts the next. */
   async flush(): Promise<void> {
     if (this.#count === 0) return;
-    const msg = this.#buf.subarray(0, this.#off);
-    msg.writeUInt16BE(this.#count, 6);
+    await this.#send();
+  }
+
+  /**
+   * Sends what is pending; an answer that has sent nothing yet goes out even empty (an error).
+   * The build buffer goes back for the next answer; a writer whose transfer was aborted just
+   * drops its buffer.
+   */
+  async end(): Promise<void> {
+    if (this.#count > 0 || this.#messages === 0) await this.#send();
+    const b = this.#buf;
+    this.#buf = undefined;
+    if (b) returnBuffer(b);
+  }
+
+  /** Sends an exact-size copy of the message being built and starts the next in the same buffer. */
+  async #send(): Promise<void> {
+    const b = this.#b;
+    b.writeUInt16BE(this.#count, 6);
+    const msg = Buffer.from(b.subarray(0, this.#off));
     this.#messages++;
     this.#bytes += msg.length;
-    this.#buf = this.#start();
+    this.#start();
     await this.sink(msg);
   }
 
-  /** Sends what is pending; an answer that has sent nothing yet goes out even empty (an error). */
-  async end(): Promise<void> {
-    if (this.#count === 0 && this.#messages === 0) {
-      const msg = this.#buf.subarray(0, this.#off);
-      this.#messages++;
-      this.#bytes += msg.length;
-      await this.sink(msg);
-      return;
-    }
-    await this.flush();
-  }
-
   #fixed(type: number, rdlen: number): void {
-    const b = this.#buf;
+    const b = this.#b;
     let o = this.#off;
     b.writeUInt16BE(type, o); o += 2;
     b.writeUInt16BE(CLASS_IN, o); o += 2;
@@ -98,7 +127,7 @@ export class XfrMessageWriter {
 
   async soa(serial: number): Promise<void> {
     await this.#room();
-    const b = this.#buf;
+    const b = this.#b;
     b.writeUInt16BE(ORIGIN_POINTER, this.#off);
     this.#off += 2;
     this.#fixed(TYPE_SOA, SOA_NAMES.length + 20);
@@ -112,10 +141,11 @@ export class XfrMessageWriter {
 
   async ns(): Promise<void> {
     await this.#room();
-    this.#buf.writeUInt16BE(ORIGIN_POINTER, this.#off);
+    const b = this.#b;
+    b.writeUInt16BE(ORIGIN_POINTER, this.#off);
     this.#off += 2;
     this.#fixed(TYPE_NS, NS_NAME.length);
-    NS_NAME.copy(this.#buf, this.#off);
+    NS_NAME.copy(b, this.#off);
     this.#off += NS_NAME.length;
     this.#count++;
     this.#total++;
@@ -124,7 +154,7 @@ export class XfrMessageWriter {
   /** One policy record; false (and counted) when its owner cannot be a DNS name under the origin. */
   async record(r: RpzRecord): Promise<boolean> {
     await this.#room();
-    const b = this.#buf;
+    const b = this.#b;
     const start = this.#off;
     const end = writeRelativeLabels(b, start, r.owner);
     // Owner labels + the origin must fit 255 octets (RFC 1035 §2.3.4).
