@@ -135,7 +135,7 @@ describe('writes made as one statement', () => {
   it('land together or not at all', async () => {
     const failing = reg.database.db.transaction().execute(async (trx) => {
       await writeInOneStatement(trx, [
-        auditWrite(trx, { actorId: null, sourceIp: null, action: 'test.one-statement', targetType: 'test', targetId: null }),
+        auditWrite(trx, { actorId: reg.userIds.admin, sourceIp: null, action: 'test.one-statement', targetType: 'test', targetId: null }),
         trx.insertInto('public_log_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }), // the head exists: unique violation
       ]);
     });
