@@ -124,4 +124,16 @@ describe('GET /public/v1/suggest', () => {
       expect(fromCopy, typed).toEqual(fromDb);
     }
   });
+
+  // Last: it stops the copy.
+  it('without the in-memory copy the database answers, the same, and the metric says so', async () => {
+    const before = await (await fetch(`${base}/public/v1/suggest?q=casino`)).json();
+    await rules.close();
+    expect(rules.ready).toBe(false);
+    expect(await (await fetch(`${base}/public/v1/suggest?q=casino`)).json()).toEqual(before);
+    expect(await displays('пример')).toEqual(['*.пример.kz']);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^register_public_suggest_total\{source="database"\} 2$/m);
+    expect(metrics).toMatch(/^register_public_suggest_total\{source="copy"\} [1-9]\d*$/m);
+  });
 });
