@@ -175,4 +175,28 @@ describe('through HTTP: a person refused by the database is a 4xx, not a 500', (
     const audit = await reg.database.db.selectFrom('audit_log').select('id').where('action', '=', 'decision.approve').where('target_id', '=', pending).execute();
     expect(audit).toEqual([]);
   });
+
+  it('a change the state machine refuses (insufficient_privilege, 42501) is a 409 and nothing is written', async () => {
+    const pending = await draft('state-race.example.kz');
+    const before = await snapshot(reg.database.db);
+    // Stands in for a change the service allowed and the database did not (a race or a bug):
+    // a trigger this test adds turns the approval into a status the state machine refuses.
+    await sql.raw(`
+      CREATE FUNCTION test_skip_state_machine() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.status := 'rejected';
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER decisions_aa_test_skip_state BEFORE UPDATE OF approved_by ON decisions
+      FOR EACH ROW EXECUTE FUNCTION test_skip_state_machine();`).execute(reg.database.db);
+    try {
+      const res = await api('POST', `/v1/decisions/${pending}/approve`, reg.tokens.approver);
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error.code).toBe('REG_ERR_INVALID_STATE');
+      expect(res.body.error.message).toMatch(/nothing was written/);
+    } finally {
+      await sql.raw('DROP TRIGGER decisions_aa_test_skip_state ON decisions; DROP FUNCTION test_skip_state_machine();').execute(reg.database.db);
+    }
+    expect(await snapshot(reg.database.db)).toBe(before);
+  });
 });

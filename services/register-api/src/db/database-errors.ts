@@ -53,3 +53,14 @@ export function actorRefusal(err: unknown): ActorRefusal | undefined {
   if (e.code !== 'TZ403') return undefined;
   return typeof e.detail === 'string' && ACTOR_REFUSALS.has(e.detail) ? (e.detail as ActorRefusal) : 'no_actor';
 }
+
+/**
+ * The register's protection triggers (migrations 0021–0023, 0080) refusing a change: a status
+ * that skips the state machine, a closed span reopened, a defining column rewritten. They raise
+ * insufficient_privilege (42501), as does a missing grant. The service checks the same rules
+ * first, so this means it and the database disagree (a race, or a bug): the client is told its
+ * change was refused and nothing was written (409), and the service logs it as an error.
+ */
+export function isProtectionRefusal(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { code?: unknown }).code === '42501';
+}

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, RegisterError, type ErrorKind, type FieldIssue } from '../errors/error-catalogue.js';
-import { actorRefusal, isDatabaseRefusal, isDatabaseUnavailable, type ActorRefusal } from '../db/database-errors.js';
+import { actorRefusal, isDatabaseRefusal, isDatabaseUnavailable, isProtectionRefusal, type ActorRefusal } from '../db/database-errors.js';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from './shutdown-plugin.js';
 
 /**
@@ -40,6 +40,11 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
       request.log.warn({ err: { message: err.message, code: err.code } }, 'the database refused the acting user');
       const { kind, message } = ACTOR_REFUSAL_ANSWERS[refusedActor];
       return send(reply, kind, message);
+    }
+
+    if (isProtectionRefusal(err)) {
+      request.log.error({ err: { message: err.message, code: err.code } }, 'the database\'s protection refused a change the service allowed');
+      return send(reply, 'INVALID_STATE', 'the register\'s rules refused this change (its state may have moved meanwhile); nothing was written');
     }
 
     if (isDatabaseRefusal(err)) {
