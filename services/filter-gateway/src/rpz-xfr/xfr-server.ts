@@ -89,10 +89,12 @@ export class XfrServer {
       s.write(len);
       const ok = s.write(m);
       s.uncork();
-      // Loopback and fast peers take megabytes without pushing back: yield after each
-      // message anyway, so a big transfer never starves other clients and the UDP port.
       if (!ok) await this.#drained(s);
-      else await new Promise<void>((resolve) => setImmediate(resolve));
+      // Loopback and fast peers take megabytes without pushing back, and a write the kernel
+      // took at once emits 'drain' on the next tick, without the event loop turning: yield
+      // after every message, so a big transfer never starves other clients and the UDP port
+      // (an SOA query waited 220-380 ms behind an AXFR start before, at 300k rules).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     };
 
     const work = async (): Promise<void> => {
