@@ -141,10 +141,13 @@ export class XfrServer {
   /** Waits for the socket to drain; a reader slower than `drainMs` loses the connection. */
   async #drained(s: net.Socket): Promise<void> {
     const ac = new AbortController();
-    const t = setTimeout(() => { ac.abort(); }, this.limits.drainMs);
+    let timedOut = false;
+    const t = setTimeout(() => { timedOut = true; ac.abort(); }, this.limits.drainMs);
     try {
       await Promise.race([once(s, 'drain', { signal: ac.signal }), once(s, 'close', { signal: ac.signal })]);
-    } catch {
+    } catch (err) {
+      // `once` also rejects on a socket error (the peer reset): that is no slow reader.
+      if (!timedOut) { s.destroy(); throw err; }
       this.ctx.metrics.refused.inc({ reason: 'slow_reader' });
       this.log.warn({ remote: s.remoteAddress }, 'RPZ primary: client stopped reading; closing');
       s.destroy();
