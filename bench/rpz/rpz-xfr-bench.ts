@@ -4,6 +4,7 @@
  *                server's memory during the transfer against before it (goal: flat)
  *   ixfr         IXFR of one change on the 1M-rule zone, request to last byte (goal ≤ 10 ms),
  *                with an SOA control in the same rounds and the garbage collector's pauses
+ *   busy         IXFR of one change while an AXFR streams to a client that does not read
  *   journal      the exact journal at 1M: memory of the rules-below index, the time a change
  *                takes to become a journal step (a name, a suffix, an exception under it, a
  *                suffix over a name with rules below, which passes over the rule map once)
@@ -188,6 +189,25 @@ async function xfrCases(): Promise<void> {
     console.log(`collector during the rounds: ${gcs.length} pauses, ${gcs.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, longest ${(gcs.at(-1) ?? 0).toFixed(1)} ms; ` +
       `process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wall.toFixed(0)} ms (client and server share the process)`);
   }
+  if (want('busy')) {
+    // IXFR while a whole-zone transfer streams to a client that does not read: the transfer
+    // must yield between messages, or the IXFR waits until the kernel's buffer is full.
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const slow = net.connect(port, '127.0.0.1');
+      slow.pause();
+      await new Promise((r) => slow.once('connect', r));
+      slow.write(query(252));
+      const from = rules.version;
+      rules.change({ id: `b${i}`, kind: 'domain', value: `busy-${i}.example.kz`, mode: 'restrict', entry: RULES + 2000 + i });
+      lastSerial = zone.serial!;
+      times.push((await transfer(port, query(251, from))).ms);
+      slow.destroy();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    times.sort((a, b) => a - b);
+    console.log(`ixfr of one change while an AXFR streams to a client that does not read, 10 runs: median ${times[5]!.toFixed(1)} ms, max ${times[9]!.toFixed(1)} ms (load ${os.loadavg()[0]!.toFixed(1)})`);
+  }
   if (want('journal')) await journalCase(rules, zone);
   await server.close();
   zone.close();
@@ -246,7 +266,7 @@ async function journalCase(rules: BenchRules, zone: RpzZone): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine)`);
-  if (want('axfr') || want('ixfr') || want('journal')) await xfrCases();
+  if (want('axfr') || want('ixfr') || want('busy') || want('journal')) await xfrCases();
   if (want('propagation')) await runPropagation(N);
 }
 
