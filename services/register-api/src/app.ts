@@ -36,6 +36,8 @@ import { TlogService } from './domain/tlog-service.js';
 import { defaultTlogOrigin } from './domain/tlog-checkpoints.js';
 import { parseWitnessConfig } from './domain/witness-cosigning.js';
 import { tlogApi } from './routes/tlog/tlog-plugin.js';
+import { ImmutableTileCache } from './routes/tlog/tile-cache.js';
+import { TileFrontDoor } from './routes/tlog/tile-front-door.js';
 import { MAX_PATH_SEGMENT, webPages } from './web/web-plugin.js';
 
 declare module 'fastify' {
@@ -75,7 +77,11 @@ export interface AppOptions {
 }
 
 export async function buildApp(options: AppOptions) {
+  const tileCache = new ImmutableTileCache(options.tileCacheBytes ?? 64 * 1024 * 1024);
+  const tileFrontDoor = new TileFrontDoor(tileCache);
   const app = Fastify({
+    // Cached full tiles are answered ahead of routing (tile-front-door.ts); the rest is Fastify's.
+    serverFactory: tileFrontDoor.serverFactory(),
     loggerInstance: options.logger === false ? pino({ enabled: false }) : options.logger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
@@ -94,6 +100,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(dbPlugin, { db: options.db });
   await app.register(authPlugin, { listen: options.listen, tokenTtlDays: options.tokenTtlDays });
   await app.register(metricsPlugin);
+  tileFrontDoor.registerMetrics(app.metrics);
+  app.addHook('preClose', (done) => { tileFrontDoor.close(); done(); });
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
@@ -126,7 +134,7 @@ export async function buildApp(options: AppOptions) {
   );
   app.decorate('tlog', tlog);
   await app.register(checkpointRoutes, { signingKey, tlog });
-  await app.register(tlogApi, { tlog, tileCacheBytes: options.tileCacheBytes ?? 64 * 1024 * 1024 });
+  await app.register(tlogApi, { tlog, tileCache });
   // Public checks of names no rule covers are answered from memory once this has loaded (in the background).
   const activeRules = new ActiveRules(options.db, watcher, app.log);
   app.decorate('activeRules', activeRules);

@@ -5,7 +5,7 @@ import { TILE_WIDTH, parseTilePath } from '@tizilim/shared/tlog/index';
 import { fieldError, notFound } from '../../errors/error-catalogue.js';
 import { readEntryBundle, readHashTile } from '../../repositories/tlog-repository.js';
 import { errorResponses } from '../../schemas/error-responses.js';
-import { ImmutableTileCache, matchesIfNoneMatch, servedTile, type ServedTile } from './tile-cache.js';
+import { matchesIfNoneMatch, servedTile, type ImmutableTileCache, type ServedTile } from './tile-cache.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // A partial tile's bytes never change either, but readers should look for the wider one soon.
@@ -17,10 +17,11 @@ const MAX_PATH = 64;
  * C2SP tlog-tiles: hash tiles `tile/<L>/<N>[.p/<W>]` and entry bundles
  * `tile/entries/<N>[.p/<W>]`, as application/octet-stream. Full ones are immutable and say so,
  * so any HTTP cache or CDN can serve the whole log without the register; every tile carries a
- * strong ETag, and a matching If-None-Match is answered 304.
+ * strong ETag, and a matching If-None-Match is answered 304. Once cached, a full tile is
+ * answered by tile-front-door.ts before this route is reached; this route fills that cache.
  */
-export const tlogTileRoutes: FastifyPluginAsyncZod<{ cacheBytes: number }> = async (app, opts) => {
-  const cache = new ImmutableTileCache(opts.cacheBytes);
+export const tlogTileRoutes: FastifyPluginAsyncZod<{ cache: ImmutableTileCache }> = async (app, opts) => {
+  const { cache } = opts;
   app.get('/tlog/tile/*', {
     schema: {
       tags: ['transparency log'],
