@@ -42,7 +42,7 @@ describe.skipIf(!faultsEnabled || !isRoot)('gateway with its data directory full
     const filler = join(mountPoint, 'filler');
     try { writeFileSync(filler, Buffer.alloc(32 * 1024 * 1024)); } catch { /* ENOSPC once full: that is the point */ }
     feed.addMany('late', 30_000);
-    await expect.poll(async () => udpRcode(gw!.ports.dns, 'late29999.fault.example.kz'), { timeout: 10_000, interval: 100 }).toBe(3);
+    await expect.poll(async () => udpRcode(gw!.ports.dns, 'late29999.fault.example.kz'), { timeout: 30_000, interval: 100 }).toBe(3);
     await expect.poll(async () => (await gw!.readyz()).body.snapshotFile, { timeout: 15_000, interval: 250 }).toBe('write failing: ENOSPC');
     const ready = await gw.readyz();
     expect(ready.status).toBe(200); // still enforcing: not taken out of service
