@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpzCoverContext, rpzRuleKey, rpzWildcardAt, rpzWrittenRecords, type RpzRuleInput } from '../src/index.js';
+import { RpzCoverContext, rpzRuleKey, rpzWildcardAt, rpzWrittenRecords, seededRandom, type RpzRuleInput } from '../src/index.js';
 import type { RuleMode } from '../src/feed-types.js';
 
 /**
@@ -7,17 +7,6 @@ import type { RuleMode } from '../src/feed-types.js';
  * wildcards written rule by rule, as the export and AXFR write them) are two statements of the
  * same zone: for random rule sets, the `*.X` record each gives must be the same at every X.
  */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LABELS = ['a', 'b', 'c'];
 const MODES: RuleMode[] = ['restrict', 'suspend', 'allow'];
 
@@ -36,7 +25,7 @@ describe('rpzWildcardAt agrees with the cover wildcards the zone writes', () => 
   it('at every name, over random rule sets', () => {
     const names = universe();
     for (let seed = 1; seed <= 300; seed++) {
-      const rnd = prng(seed);
+      const rnd = seededRandom(seed);
       const rules = new Map<string, RpzRuleInput>();
       for (let i = Math.floor(rnd() * 12); i >= 0; i--) {
         const r: RpzRuleInput = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedRule, ResourceKind, RuleMode } from '@tizilim/shared';
+import { seededRandom, type FeedRule, type ResourceKind, type RuleMode } from '@tizilim/shared';
 import { RpzZone } from '../../src/rpz-xfr/rpz-zone.js';
 import type { JournalStep } from '../../src/rpz-xfr/zone-journal.js';
 import { FakeRules, ZONE } from './xfr-fixtures.js';
@@ -11,18 +11,6 @@ import { FakeRules, ZONE } from './xfr-fixtures.js';
  * of the new serial writes, record for record. Every deletion must find its record, every
  * addition an empty owner (one CNAME per owner).
  */
-
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LABELS = ['a', 'b', 'www', 'x'];
 const MODES: RuleMode[] = ['restrict', 'suspend', 'allow'];
@@ -98,7 +86,7 @@ describe('IXFR steps are the exact difference between zones', () => {
     let steps = 0;
     let withWildcards = 0;
     for (let seed = 1; seed <= 500; seed++) {
-      const rnd = prng(seed);
+      const rnd = seededRandom(seed);
       const src = new FakeRules();
       let entry = 1;
       const initial: FeedRule[] = [];

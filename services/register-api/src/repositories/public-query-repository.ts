@@ -2,7 +2,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 /** Spans joined with everything the public sees about them. */
-function spans(db: Kysely<DB>) {
+export function publicSpans(db: Kysely<DB>) {
   return db
     .selectFrom('enforcement_periods as p')
     .innerJoin('resources as r', 'r.id', 'p.resource_id')
@@ -16,7 +16,7 @@ function spans(db: Kysely<DB>) {
     ]);
 }
 
-export type PublicSpanRow = Awaited<ReturnType<ReturnType<typeof spans>['execute']>>[number];
+export type PublicSpanRow = Awaited<ReturnType<ReturnType<typeof publicSpans>['execute']>>[number];
 
 export interface CheckTarget {
   host?: string | undefined;
@@ -27,7 +27,7 @@ export interface CheckTarget {
 
 /** Spans in force at `at` that cover the target: exact name, suffix above it, URLs on it, prefixes containing the IP. */
 export async function spansCovering(db: Kysely<DB>, target: CheckTarget, at: Date): Promise<PublicSpanRow[]> {
-  return spans(db)
+  return publicSpans(db)
     .where('p.starts_at', '<=', at)
     .where((eb) => eb.or([eb('p.ends_at', 'is', null), eb('p.ends_at', '>', at)]))
     .where((eb) => {
@@ -59,7 +59,7 @@ export interface EntryFilters {
 
 /** The searchable register: one row per span a resource was enforced, oldest first. */
 export function entriesQuery(db: Kysely<DB>, f: EntryFilters) {
-  let q = spans(db).orderBy('p.id');
+  let q = publicSpans(db).orderBy('p.id');
   if (f.domain) {
     // Names under a domain share its suffix: compared reversed, the suffix is a prefix, which
     // the reversed-host index (migration 0005) answers without scanning every resource.

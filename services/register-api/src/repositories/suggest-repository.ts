@@ -1,6 +1,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { CATEGORIES, isSensitiveCategory } from '../domain/categories.js';
+import { publicSpans } from './public-query-repository.js';
 
 const SENSITIVE_CATEGORIES = CATEGORIES.filter(isSensitiveCategory);
 
@@ -33,15 +34,7 @@ export async function suggestFromDatabase(db: Kysely<DB>, prefix: string, limit:
 
 function suggestQuery(db: Kysely<DB>, prefix: string, limit: number, at: Date) {
   const like = `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
-  return db
-    .selectFrom('enforcement_periods as p')
-    .innerJoin('resources as r', 'r.id', 'p.resource_id')
-    .innerJoin('decisions as d', 'd.id', 'p.decision_id')
-    .innerJoin('legal_bases as b', 'b.id', 'd.legal_basis_id')
-    .select([
-      'p.add_seq', 'p.mode', 'p.starts_at', 'p.ends_at', 'p.closed_at', 'p.end_reason', 'r.kind', 'r.value', 'r.display', 'r.host',
-      'd.id as decision_id', 'd.category', 'b.kind as basis_kind', 'b.authority', 'b.document_number', 'b.issued_at',
-    ])
+  return publicSpans(db)
     .where('p.closed_at', 'is', null)
     .where('p.mode', '<>', 'allow')
     .where('p.starts_at', '<=', at)
