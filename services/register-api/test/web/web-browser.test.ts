@@ -188,6 +188,29 @@ describe('screenshots and the 360 px layout', () => {
     expect(await page.evaluate<number>(`document.querySelector('table.cards thead').getBoundingClientRect().right`)).toBeLessThan(0);
     await page.context().close();
   });
+
+  // Chromium's own accessibility tree (not Playwright's role guess from the markup). Chromium keeps
+  // a table's semantics under display:block/grid by itself; WebKit (Safari, VoiceOver on phones)
+  // drops them, which is why the markup carries explicit roles (cards-table.ts, its own test).
+  // This checks the cards layout leaves a table, its headers and every cell in the tree.
+  it.each(['/search?q=casino.example.kz', '/resources/paused.example.kz', '/stats', '/platforms', '/enforcement'])(
+    'at 360 px the cards on %s are still a table to a screen reader: rows, column headers, cells',
+    async (path) => {
+      const page = await newPage({ width: 360 });
+      await page.goto(`${base}${path}${path.includes('?') ? '&' : '?'}lang=en`);
+      expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('table.cards tbody tr')).display`)).toBe('block');
+      const cdp = await page.context().newCDPSession(page);
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value?: string }; ignored?: boolean }[] };
+      const roles = new Map<string, number>();
+      for (const n of nodes) if (!n.ignored && n.role?.value) roles.set(n.role.value, (roles.get(n.role.value) ?? 0) + 1);
+      const cells = await page.locator('table.cards td').count();
+      expect(roles.get('table') ?? 0).toBeGreaterThanOrEqual(1);
+      expect(roles.get('columnheader') ?? 0).toBeGreaterThanOrEqual(2);
+      expect(roles.get('row') ?? 0).toBeGreaterThanOrEqual(2);
+      expect(roles.get('cell') ?? 0).toBeGreaterThanOrEqual(cells);
+      await page.context().close();
+    },
+  );
 });
 
 /** Types into a search box and waits for the type-ahead list to show. */

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AssetStore } from '../asset-store.js';
 import type { StatsCache, StatsView, WeeklyCounts } from '../data/stats-view.js';
 import { html, type SafeHtml } from '../html.js';
+import { cardsTable } from '../parts/cards-table.js';
 import type { Messages } from '../i18n/en.js';
 import { fill } from '../i18n/language.js';
 import { layout } from '../layout.js';
@@ -66,11 +67,11 @@ function weeklySection(ctx: PageContext, id: string, title: string, w: WeeklyCou
   return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>
 ${w.weeks.length ? html`<div class="chart-pair">
 ${stackedBars(fill(t.statsChartOf, { title }), w.weeks.map((d) => ctx.fmt.date(d)), w.counts, fmt.number)}
-<div class="scroll" tabindex="0"><table class="cards">
+${cardsTable(html`<div class="scroll" tabindex="0"><table class="cards">
 <caption>${title}</caption>
 <thead><tr><th scope="col">${t.statsWeek}</th>${w.keys.map((k, i) => html`<th scope="col">${swatch(i)} ${keyLabel(k)}</th>`)}</tr></thead>
 <tbody>${w.weeks.map((week, i) => html`<tr><th scope="row"><time datetime="${week}">${fmt.date(week)}</time></th>${w.counts[i]!.map((n, k) => html`<td class="num" data-label="${keyLabel(w.keys[k]!)}">${fmt.number(n)}</td>`)}</tr>`)}</tbody>
-</table></div></div>` : html`<p>${t.statsEmpty}</p>`}
+</table></div>`)}</div>` : html`<p>${t.statsEmpty}</p>`}
 <p><a href="${href(ctx, `/stats/${file}`)}" download>${t.statsCsv}</a></p>
 </section>`;
 }

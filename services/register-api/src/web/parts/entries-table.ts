@@ -1,5 +1,6 @@
 import type { PublicEntry } from '../../domain/public-view.js';
 import { html, type SafeHtml } from '../html.js';
+import { cardsTable } from './cards-table.js';
 import { href, type PageContext } from '../page-context.js';
 import { label } from './labels.js';
 import { resourceName } from './resource-name.js';
@@ -7,7 +8,7 @@ import { resourceName } from './resource-name.js';
 /** Spans of enforcement (search results, check answers): one row each, linking to its entry. */
 export function entriesTable(ctx: PageContext, entries: readonly PublicEntry[], caption: string): SafeHtml {
   const { t, fmt } = ctx;
-  return html`<div class="scroll" tabindex="0"><table class="cards">
+  return cardsTable(html`<div class="scroll" tabindex="0"><table class="cards">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">${t.colEntry}</th><th scope="col">${t.colResource}</th><th scope="col">${t.colState}</th><th scope="col">${t.colSince}</th><th scope="col">${t.colUntil}</th><th scope="col">${t.colCategory}</th><th scope="col">${t.colBasis}</th></tr></thead>
 <tbody>
@@ -20,5 +21,5 @@ ${entries.map((e) => html`<tr>
 <td data-label="${t.colCategory}">${label(t, 'categories', e.category)}</td>
 <td data-label="${t.colBasis}">${label(t, 'basisKinds', e.legalBasis.kind)}, ${e.legalBasis.authority}, № ${e.legalBasis.documentNumber}</td>
 </tr>`)}
-</tbody></table></div>`;
+</tbody></table></div>`);
 }
