@@ -10,6 +10,7 @@ import { SHUTDOWN_DEADLINE_MS } from '@tizilim/register-api/plugins/shutdown-plu
 import { findUserByTokenHash, insertUser } from '@tizilim/register-api/repositories/user-repository';
 import { insertIsp, listIsps, tieUserToIsp } from '@tizilim/register-api/repositories/isp-repository';
 import { ensureSelfSignedPair } from '@tizilim/filter-gateway/tls/self-signed';
+import { GATEWAY_NODE_FLAGS } from '@tizilim/filter-gateway/node-flags';
 
 const LOCAL_ISP = 'Local ISP (npm start)';
 
@@ -66,7 +67,7 @@ if (!process.env.GATEWAY_TLS_CERT && !process.env.GATEWAY_TLS_KEY) {
 
 // Its own process: the gateway forks DNS workers with `cluster`, which must not fork the register too.
 const gatewayMain = fileURLToPath(new URL('../services/filter-gateway/src/main.ts', import.meta.url));
-const gateway: ChildProcess = spawn(process.execPath, ['--import', 'tsx', gatewayMain], {
+const gateway: ChildProcess = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', gatewayMain], {
   env: {
     ...process.env,
     REGISTER_URL: register.url,

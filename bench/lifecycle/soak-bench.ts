@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { createBenchDatabase, dropBenchDatabase, DEFAULT_SERVER_URL } from '../register/seed-million.js';
 import { COURT_RULING, addUsers, api, approveOne, processStats, quantile, repoRoot, startInstance, stopInstance, type Instance } from './register-instances.js';
 import { soakSvg } from './soak-chart.js';
+import { GATEWAY_NODE_FLAGS } from '@tizilim/filter-gateway/node-flags';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true'] as const; }));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? args.get('minutes') ?? 30);
@@ -56,10 +57,12 @@ function stubUpstream(): Promise<{ port: number; close(): void }> {
   return new Promise((resolve) => sock.bind(0, '127.0.0.1', () => resolve({ port: sock.address().port, close: () => sock.close() })));
 }
 
+/** A metric's value: `name` (its first series), or one series as `name{label="value"}`. */
 async function metricValue(url: string, name: string): Promise<number> {
   try {
     const text = await (await fetch(url)).text();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    const series = name.includes('{') ? name.replace(/[{}]/g, '\\$&') : `${name}(?:\\{[^}]*\\})?`;
+    const m = new RegExp(`^${series} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : NaN;
   } catch {
     return NaN;
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < BLOCKED; i += 100) await approveOne(register.url, tokens, basis, blocked.slice(i, i + 100));
 
     const ports = { dns: await freePort(), doh: await freePort(), metrics: await freePort(), sni: await freePort(), blockpage: await freePort() };
-    const gateway = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/filter-gateway/src/main.ts')], {
+    const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', join(repoRoot, 'services/filter-gateway/src/main.ts')], {
       cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env, REGISTER_URL: register.url, ISP_TOKEN: tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: dataDir, LOG_LEVEL: 'warn',
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
       probe.send(q, ports.dns, '127.0.0.1');
     }, 50);
 
-    const header = 'minute,api_rss_mb,api_fds,api_loop_p99_ms,gw_rss_mb,gw_fds,gw_loop_p99_ms,check_p99_ms,check_count,dns_p99_ms,dns_count,dns_lost,approvals,check_errors,api_heap_mb,gw_heap_mb,gw_cache_entries,gw_external_mb,gw_array_buffers_mb';
+    const header = 'minute,api_rss_mb,api_fds,api_loop_p99_ms,gw_rss_mb,gw_fds,gw_loop_p99_ms,check_p99_ms,check_count,dns_p99_ms,dns_count,dns_lost,approvals,check_errors,api_heap_mb,gw_heap_mb,gw_cache_entries,gw_external_mb,gw_array_buffers_mb,gw_new_space_mb';
     const rows: number[][] = [];
     console.log(`soak: ${MINUTES} min; ${cpus().length} cores shared with other work (load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     console.log(header);
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
       const api = processStats(register.pid);
       const gw = processStats(gateway.pid!);
       const gwMetrics = `http://127.0.0.1:${ports.metrics}/metrics`;
-      const [apiLoop, gwLoop, apiHeap, gwHeap, gwCache, gwExternal, gwArrayBuffers] = await Promise.all([
+      const [apiLoop, gwLoop, apiHeap, gwHeap, gwCache, gwExternal, gwArrayBuffers, gwNewSpace] = await Promise.all([
         metricValue(`${register.url}/metrics`, 'nodejs_eventloop_lag_p99_seconds'),
         metricValue(gwMetrics, 'nodejs_eventloop_lag_p99_seconds'),
         // Heap and cache beside RSS: growth in RSS alone may be V8 not yet collecting, or the answer cache filling.
@@ -191,10 +194,12 @@ async function main(): Promise<void> {
         // these means buffers kept alive; growing without them, the allocator.
         metricValue(gwMetrics, 'nodejs_external_memory_bytes'),
         metricValue(gwMetrics, 'nodejs_array_buffers_bytes'),
+        // V8's young generation, which it grows under allocation (GATEWAY_NODE_FLAGS pre-sizes it).
+        metricValue(gwMetrics, 'nodejs_heap_space_size_total_bytes{space="new"}'),
       ]);
       const c = checkLat.sort((x, y) => x - y); checkLat = [];
       const d = dnsLat.sort((x, y) => x - y); dnsLat = [];
-      const row = [minute, api.rss / 2 ** 20, api.fds, apiLoop * 1000, gw.rss / 2 ** 20, gw.fds, gwLoop * 1000, quantile(c, 0.99), c.length, quantile(d, 0.99), d.length, dnsLost, approvals, checkErrors, apiHeap / 2 ** 20, gwHeap / 2 ** 20, gwCache, gwExternal / 2 ** 20, gwArrayBuffers / 2 ** 20];
+      const row = [minute, api.rss / 2 ** 20, api.fds, apiLoop * 1000, gw.rss / 2 ** 20, gw.fds, gwLoop * 1000, quantile(c, 0.99), c.length, quantile(d, 0.99), d.length, dnsLost, approvals, checkErrors, apiHeap / 2 ** 20, gwHeap / 2 ** 20, gwCache, gwExternal / 2 ** 20, gwArrayBuffers / 2 ** 20, gwNewSpace / 2 ** 20];
       rows.push(row);
       console.log(row.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(2))).join(','));
     }
@@ -211,7 +216,7 @@ async function main(): Promise<void> {
     const col = (i: number) => rows.map((r) => r[i]!);
     writeFileSync(join(OUT, 'soak.svg'), soakSvg(`Tizilim soak, ${MINUTES} min (shared 2-core machine)`, col(0), [
       { title: 'Resident memory', unit: 'MiB', series: [{ label: 'register-api', values: col(1), color: '#1f77b4' }, { label: 'filter-gateway', values: col(4), color: '#d62728' }] },
-      { title: 'filter-gateway memory inside RSS', unit: 'MiB', series: [{ label: 'V8 heap used', values: col(15), color: '#ff7f0e' }, { label: 'external', values: col(17), color: '#8c564b' }, { label: 'array buffers', values: col(18), color: '#e377c2' }] },
+      { title: 'filter-gateway memory inside RSS', unit: 'MiB', series: [{ label: 'V8 heap used', values: col(15), color: '#ff7f0e' }, { label: 'external', values: col(17), color: '#8c564b' }, { label: 'array buffers', values: col(18), color: '#e377c2' }, { label: 'V8 new space', values: col(19), color: '#17becf' }] },
       { title: 'Open descriptors', unit: 'count', series: [{ label: 'register-api', values: col(2), color: '#1f77b4' }, { label: 'filter-gateway', values: col(5), color: '#d62728' }] },
       { title: 'Event-loop delay p99', unit: 'ms', series: [{ label: 'register-api', values: col(3), color: '#1f77b4' }, { label: 'filter-gateway', values: col(6), color: '#d62728' }] },
       { title: 'Latency p99', unit: 'ms', series: [{ label: 'public check', values: col(7), color: '#2ca02c' }, { label: 'DNS probe', values: col(9), color: '#9467bd' }] },
@@ -228,7 +233,7 @@ async function main(): Promise<void> {
     };
     console.log(`\ndrift, mean of minutes ${steady[0]?.[0]}–${steady[w - 1]?.[0]} vs ${steady.at(-w)?.[0]}–${steady.at(-1)?.[0]}:`);
     const goals: [string, number][] = [['register-api RSS', 1], ['filter-gateway RSS', 4], ['public check p99', 7], ['DNS probe p99', 9]];
-    for (const [label, i] of [['register-api heap', 14], ['filter-gateway heap', 15], ['gateway cache', 16], ['gateway external', 17], ['gateway arraybuffers', 18]] as const) {
+    for (const [label, i] of [['register-api heap', 14], ['filter-gateway heap', 15], ['gateway cache', 16], ['gateway external', 17], ['gateway arraybuffers', 18], ['gateway new space', 19]] as const) {
       const d = drift(i);
       console.log(`  ${label.padEnd(20)} ${d.first.toFixed(1)} → ${d.last.toFixed(1)}  (not a goal; for reading RSS)`);
     }

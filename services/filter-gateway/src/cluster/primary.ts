@@ -12,6 +12,7 @@ import { startHeartbeats } from '../sync/heartbeat-sender.js';
 import { snapshotPath } from '../sync/snapshot-file.js';
 import { SyncEngine } from '../sync/sync-engine.js';
 import { DRAIN_GRACE_MS } from '../util/listen.js';
+import { GATEWAY_NODE_FLAGS } from '../node-flags.js';
 import { isTzMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 /** A worker still running this long after being told to drain is killed: the stop stays within 3 s. */
@@ -34,6 +35,8 @@ export async function startPrimary(cfg: GatewayConfig, log: Logger): Promise<Pri
   // The certificate is settled here, before any worker starts: workers must not race to make
   // the self-signed pair, and all of them must present the same one.
   const tls = await tlsFiles(cfg);
+  // Workers answer the queries, so they are the processes whose young generation matters.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...GATEWAY_NODE_FLAGS.filter((f) => !process.execArgv.includes(f))] });
   const fork = (): Worker => cluster.fork({ GATEWAY_TLS_CERT: tls.certFile, GATEWAY_TLS_KEY: tls.keyFile });
 
   const sendTo = (w: Worker, m: PrimaryToWorker): void => {

@@ -66,6 +66,10 @@ describe('cluster', () => {
       const blocked = /dns_queries_total\{transport="udp",result="blocked"\} (\d+)/.exec(text);
       expect(Number(blocked?.[1])).toBe(6);
       expect(text).toMatch(/register_version 200/);
+      // Workers run with the young generation at full size (GATEWAY_NODE_FLAGS): two 16 MiB
+      // semi-spaces each, where a worker started without the flag still has 16 MiB in all here.
+      const newSpace = /nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/.exec(text);
+      expect(Number(newSpace?.[1])).toBeGreaterThanOrEqual(2 * 32 * 2 ** 20);
       // The RPZ primary runs in the cluster primary, from the snapshot on disk (register down).
       const axfr = (await run('dig', ['@127.0.0.1', '-p', String(rpz), 'rpz.tizilim.', 'AXFR'], { timeout: 10_000 })).stdout;
       expect(axfr).toMatch(/rpz\.tizilim\.\s+60\s+IN\s+SOA\s+localhost\. hostmaster\.tizilim\.invalid\. 200 /);
