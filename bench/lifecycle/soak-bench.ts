@@ -27,7 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBenchDatabase, dropBenchDatabase, DEFAULT_SERVER_URL } from '../register/seed-million.js';
 import { COURT_RULING, addUsers, api, approveOne, processStats, quantile, repoRoot, startInstance, stopInstance, type Instance } from './register-instances.js';
-import { soakSvg } from './soak-chart.js';
+import { soakChart } from './soak-chart.js';
 import { GATEWAY_NODE_FLAGS } from '@tizilim/filter-gateway/node-flags';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true'] as const; }));
@@ -213,14 +213,7 @@ async function main(): Promise<void> {
 
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'soak.csv'), [header, ...rows.map((r) => r.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(3))).join(','))].join('\n') + '\n');
-    const col = (i: number) => rows.map((r) => r[i]!);
-    writeFileSync(join(OUT, 'soak.svg'), soakSvg(`Tizilim soak, ${MINUTES} min (shared 2-core machine)`, col(0), [
-      { title: 'Resident memory', unit: 'MiB', series: [{ label: 'register-api', values: col(1), color: '#1f77b4' }, { label: 'filter-gateway', values: col(4), color: '#d62728' }] },
-      { title: 'filter-gateway memory inside RSS', unit: 'MiB', series: [{ label: 'V8 heap used', values: col(15), color: '#ff7f0e' }, { label: 'external', values: col(17), color: '#8c564b' }, { label: 'array buffers', values: col(18), color: '#e377c2' }, { label: 'V8 new space', values: col(19), color: '#17becf' }] },
-      { title: 'Open descriptors', unit: 'count', series: [{ label: 'register-api', values: col(2), color: '#1f77b4' }, { label: 'filter-gateway', values: col(5), color: '#d62728' }] },
-      { title: 'Event-loop delay p99', unit: 'ms', series: [{ label: 'register-api', values: col(3), color: '#1f77b4' }, { label: 'filter-gateway', values: col(6), color: '#d62728' }] },
-      { title: 'Latency p99', unit: 'ms', series: [{ label: 'public check', values: col(7), color: '#2ca02c' }, { label: 'DNS probe', values: col(9), color: '#9467bd' }] },
-    ]));
+    writeFileSync(join(OUT, 'soak.svg'), soakChart(`Tizilim soak, ${MINUTES} min (shared 2-core machine)`, rows));
 
     // Drift: minute 1 is warm-up; windows of 5 minutes, or half of what is left when shorter.
     const steady = rows.slice(1);

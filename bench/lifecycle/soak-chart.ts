@@ -7,7 +7,7 @@ const PANEL_H = 160;
 const PAD = { left: 60, right: 160, top: 28, bottom: 24 };
 
 export function soakSvg(title: string, minutes: number[], panels: Panel[]): string {
-  const height = panels.length * (PANEL_H + PAD.top + PAD.bottom) + 30;
+  const height = panels.length * (PANEL_H + PAD.top + PAD.bottom) + 44;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -31,7 +31,7 @@ export function soakSvg(title: string, minutes: number[], panels: Panel[]): stri
       out.push(`<text x="${left + width + 10}" y="${top + 14 + j * 16}" fill="${s.color}">${esc(s.label)}</text>`);
     });
   });
-  out.push(`<text x="${W / 2}" y="${height - 6}" text-anchor="middle">minute of the run</text>`, '</svg>');
+  out.push(`<text x="${W / 2}" y="${height - 10}" text-anchor="middle">minute of the run</text>`, '</svg>');
   return out.join('\n');
 }
 
@@ -41,4 +41,16 @@ function fmt(v: number): string {
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+/** The soak's chart from its CSV rows (columns as in soak-bench.ts's header). */
+export function soakChart(title: string, rows: number[][]): string {
+  const col = (i: number) => rows.map((r) => r[i]!);
+  return soakSvg(title, col(0), [
+    { title: 'Resident memory', unit: 'MiB', series: [{ label: 'register-api', values: col(1), color: '#1f77b4' }, { label: 'filter-gateway', values: col(4), color: '#d62728' }] },
+    { title: 'filter-gateway memory inside RSS', unit: 'MiB', series: [{ label: 'V8 heap used', values: col(15), color: '#ff7f0e' }, { label: 'external', values: col(17), color: '#8c564b' }, { label: 'array buffers', values: col(18), color: '#e377c2' }, { label: 'V8 new space', values: col(19), color: '#17becf' }] },
+    { title: 'Open descriptors', unit: 'count', series: [{ label: 'register-api', values: col(2), color: '#1f77b4' }, { label: 'filter-gateway', values: col(5), color: '#d62728' }] },
+    { title: 'Event-loop delay p99', unit: 'ms', series: [{ label: 'register-api', values: col(3), color: '#1f77b4' }, { label: 'filter-gateway', values: col(6), color: '#d62728' }] },
+    { title: 'Latency p99', unit: 'ms', series: [{ label: 'public check', values: col(7), color: '#2ca02c' }, { label: 'DNS probe', values: col(9), color: '#9467bd' }] },
+  ]);
 }
