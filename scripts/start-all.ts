@@ -17,6 +17,9 @@ const LOCAL_ISP = 'Local ISP (npm start)';
 /**
  * `npm start`: the register on the embedded database and a gateway subscribed to it, wired
  * together for the README's tour. Production runs each service alone (docker-compose.yml).
+ * `npm start` runs it as `node --import tsx`, not through tsx's CLI: that wrapper SIGKILLs its
+ * child when the child does not acknowledge a Ctrl-C within 30 ms, which a register busy in its
+ * embedded database sometimes cannot, and the orderly stop below was cut short.
  */
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', name: 'tizilim' });
 const dataDir = process.env.DATA_DIR || './data';

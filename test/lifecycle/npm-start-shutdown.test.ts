@@ -95,6 +95,9 @@ describe('npm start, then Ctrl-C', () => {
     const allGone = Date.now() - started;
     expect(groupAlive(npm.pid!)).toBe(false);
 
+    // The pipe closes when its last writer is gone: every log line written before exit is read.
+    await Promise.race([new Promise((r) => npm.stdout!.once('close', r)), new Promise((r) => setTimeout(r, 1000))]);
+
     const gatewayMs = stoppedMs('stopped', (l) => l.service === 'filter-gateway');
     const registerMs = stoppedMs('register-api stopped', (l) => l.name === 'tizilim');
     const totalMs = stoppedMs('stopped', (l) => l.name === 'tizilim');
