@@ -13,6 +13,7 @@ import * as enforcementNeedsTheLog from './migrations/0023-enforcement-needs-the
 import * as exceptionSpans from './migrations/0030-exception-spans.js';
 import * as protectTlogTables from './migrations/0080-protect-tlog-tables.js';
 import * as approverGuard from './migrations/0081-approver-guard.js';
+import * as pinnedSearchPathAndLogChain from './migrations/0082-pinned-search-path-and-log-chain.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0030-exception-spans': exceptionSpans,
   '0080-protect-tlog-tables': protectTlogTables,
   '0081-approver-guard': approverGuard,
+  '0082-pinned-search-path-and-log-chain': pinnedSearchPathAndLogChain,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

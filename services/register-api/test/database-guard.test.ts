@@ -83,6 +83,26 @@ function attacks(): Attack[] {
     { name: 'open span closed silently', run: (db) => sql`UPDATE enforcement_periods SET closed_at = now(), end_reason = 'restored' WHERE closed_at IS NULL`.execute(db) },
     { name: 'decision in force ended silently', run: (db) => sql`UPDATE decisions SET status = 'ended', ended_at = now(), end_reason = 'restored' WHERE id = ${ids.inForce}`.execute(db) },
     { name: 'span opened without a log entry', run: (db) => sql`INSERT INTO enforcement_periods (resource_id, decision_id, mode, starts_at, add_seq) SELECT r.id, ${ids.inForce}::uuid, 'restrict', now() + interval '10 years', 1 FROM resources r WHERE r.value = 'pending.example.kz'`.execute(db) },
+    // a temporary table shadowing the one a trigger reads (pg_temp is searched first unless pinned: 0082)
+    { name: 'open span closed behind a temporary public_log', run: (db) => db.transaction().execute(async (trx) => {
+      await sql`CREATE TEMP TABLE public_log (seq bigint, op text, resource_id uuid, decision_id uuid) ON COMMIT DROP`.execute(trx);
+      await sql`INSERT INTO pg_temp.public_log SELECT 1, 'remove', resource_id, decision_id FROM public.enforcement_periods WHERE closed_at IS NULL`.execute(trx);
+      await sql`UPDATE public.enforcement_periods SET closed_at = now(), end_reason = 'restored' WHERE closed_at IS NULL`.execute(trx);
+    }) },
+    { name: 'span opened behind a temporary public_log', run: (db) => db.transaction().execute(async (trx) => {
+      await sql`CREATE TEMP TABLE public_log (seq bigint, op text, resource_id uuid, decision_id uuid) ON COMMIT DROP`.execute(trx);
+      await sql`INSERT INTO pg_temp.public_log SELECT 1, 'add', r.id, ${ids.inForce}::uuid FROM public.resources r WHERE r.value = 'pending.example.kz'`.execute(trx);
+      await sql`INSERT INTO public.enforcement_periods (resource_id, decision_id, mode, starts_at, add_seq) SELECT r.id, ${ids.inForce}::uuid, 'restrict', now() + interval '10 years', 1 FROM public.resources r WHERE r.value = 'pending.example.kz'`.execute(trx);
+    }) },
+    { name: 'resources added to a decision in force behind a temporary decisions', run: (db) => db.transaction().execute(async (trx) => {
+      await sql`CREATE TEMP TABLE decisions (id uuid, status text) ON COMMIT DROP`.execute(trx);
+      await sql`INSERT INTO pg_temp.decisions VALUES (${ids.inForce}::uuid, 'pending_approval')`.execute(trx);
+      await sql`INSERT INTO public.decision_resources (decision_id, resource_id, position) SELECT ${ids.inForce}::uuid, id, 99 FROM public.resources WHERE value = 'pending.example.kz'`.execute(trx);
+    }) },
+    { name: 'open span end brought into the past', run: (db) => sql`UPDATE enforcement_periods SET ends_at = starts_at + interval '1 millisecond' WHERE closed_at IS NULL`.execute(db) },
+    { name: 'public_log_head jumped forward', run: (db) => sql`UPDATE public_log_head SET seq = seq + 1000`.execute(db) },
+    { name: 'public_log entry with a forged hash', run: (db) => sql`INSERT INTO public_log (seq, time, op, resource_id, decision_id, category, body, prev_hash, hash) SELECT seq + 1, now(), op, resource_id, decision_id, category, body, hash, ${'a'.repeat(64)} FROM public_log ORDER BY seq DESC LIMIT 1`.execute(db) },
+    { name: 'public_log entry after a gap', run: (db) => sql`INSERT INTO public_log (seq, time, op, resource_id, decision_id, category, body, prev_hash, hash) SELECT seq + 5, now(), op, resource_id, decision_id, category, body, hash, encode(sha256(decode(hash, 'hex') || convert_to(body, 'UTF8')), 'hex') FROM public_log ORDER BY seq DESC LIMIT 1`.execute(db) },
     { name: 'revoked token revived', run: (db) => sql`UPDATE api_tokens SET revoked_at = NULL, revoked_by = NULL WHERE id = ${ids.revokedToken}`.execute(db) },
     { name: 'token hash swapped', run: (db) => sql`UPDATE api_tokens SET token_hash = sha256('x'::bytea) WHERE user_id = ${reg.userIds.operator}`.execute(db) },
     { name: 'disabled user enabled', run: (db) => sql`UPDATE users SET disabled_at = NULL, disabled_by = NULL WHERE id = ${ids.disabledUser}`.execute(db) },
@@ -107,7 +127,7 @@ describe('least privilege in the database', () => {
     const db = reg.database.db;
     const before = await snapshot(db);
     for (const attack of attacks()) {
-      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|no user .* exists|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint|public log|open enforcement/);
+      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|no user .* exists|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint|public log|open enforcement|planned end/);
     }
     expect(await snapshot(db)).toBe(before);
   });
