@@ -14,6 +14,7 @@ import * as exceptionSpans from './migrations/0030-exception-spans.js';
 import * as protectTlogTables from './migrations/0080-protect-tlog-tables.js';
 import * as approverGuard from './migrations/0081-approver-guard.js';
 import * as pinnedSearchPathAndLogChain from './migrations/0082-pinned-search-path-and-log-chain.js';
+import * as treeNodesOnlyFromTheLog from './migrations/0083-tree-nodes-only-from-the-log.js';
 
 /**
  * Every migration, in order. An explicit list rather than a folder scan: it keeps the order
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0080-protect-tlog-tables': protectTlogTables,
   '0081-approver-guard': approverGuard,
   '0082-pinned-search-path-and-log-chain': pinnedSearchPathAndLogChain,
+  '0083-tree-nodes-only-from-the-log': treeNodesOnlyFromTheLog,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

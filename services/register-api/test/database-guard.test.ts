@@ -103,6 +103,9 @@ function attacks(): Attack[] {
     { name: 'public_log_head jumped forward', run: (db) => sql`UPDATE public_log_head SET seq = seq + 1000`.execute(db) },
     { name: 'public_log entry with a forged hash', run: (db) => sql`INSERT INTO public_log (seq, time, op, resource_id, decision_id, category, body, prev_hash, hash) SELECT seq + 1, now(), op, resource_id, decision_id, category, body, hash, ${'a'.repeat(64)} FROM public_log ORDER BY seq DESC LIMIT 1`.execute(db) },
     { name: 'public_log entry after a gap', run: (db) => sql`INSERT INTO public_log (seq, time, op, resource_id, decision_id, category, body, prev_hash, hash) SELECT seq + 5, now(), op, resource_id, decision_id, category, body, hash, encode(sha256(decode(hash, 'hex') || convert_to(body, 'UTF8')), 'hex') FROM public_log ORDER BY seq DESC LIMIT 1`.execute(db) },
+    // a node planted at the next leaf's position: every later append would fail on its key (0083)
+    { name: 'tlog node planted ahead of the tree', run: (db) => sql`INSERT INTO tlog_nodes (level, idx, hash) SELECT 0, count(*), sha256('x'::bytea) FROM public_log`.execute(db) },
+    { name: 'tlog_add_leaf called directly', run: (db) => sql`SELECT tlog_add_leaf((SELECT count(*) + 1 FROM public_log), 'forged')`.execute(db) },
     { name: 'revoked token revived', run: (db) => sql`UPDATE api_tokens SET revoked_at = NULL, revoked_by = NULL WHERE id = ${ids.revokedToken}`.execute(db) },
     { name: 'token hash swapped', run: (db) => sql`UPDATE api_tokens SET token_hash = sha256('x'::bytea) WHERE user_id = ${reg.userIds.operator}`.execute(db) },
     { name: 'disabled user enabled', run: (db) => sql`UPDATE users SET disabled_at = NULL, disabled_by = NULL WHERE id = ${ids.disabledUser}`.execute(db) },
@@ -127,7 +130,7 @@ describe('least privilege in the database', () => {
     const db = reg.database.db;
     const before = await snapshot(db);
     for (const attack of attacks()) {
-      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|no user .* exists|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint|public log|open enforcement|planned end/);
+      await expect(attack.run(db).then(() => `${attack.name} succeeded`), attack.name).rejects.toThrow(/never deletes|append-only|keeps|no user .* exists|cannot go from|set once|only when|only from|only as it ends|drafted|written with its draft|closed and never|moves forward|never changes|violates check constraint|public log|open enforcement|planned end|tree nodes are written only/);
     }
     expect(await snapshot(db)).toBe(before);
   });

@@ -247,6 +247,8 @@ describe('what is refused before any route runs, over a socket', () => {
       ['a path segment over maxParamLength (2100: resource URLs travel in paths)', `GET /v1/decisions/${'a'.repeat(2500)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'REG_ERR_URI_TOO_LONG'],
       ['broken percent-encoding', 'GET /v1/decisions/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
       ['not HTTP at all', '\u0000\u0001\u0002 garbage\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
+      ['HTTP/1.1 without a Host header', 'GET /healthz HTTP/1.1\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
+      ['a full tile without a Host header (the front door answers ahead of routing)', 'GET /tlog/tile/0/000 HTTP/1.1\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
       ['a NUL in a header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, 'REG_ERR_VALIDATION'],
       ['a body over 1 MiB', `POST /v1/legal-bases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${reg.tokens.operator}\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"a":"`, 413, 'REG_ERR_PAYLOAD_TOO_LARGE'],
     ];

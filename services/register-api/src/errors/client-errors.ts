@@ -26,6 +26,21 @@ export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unk
   socket.destroySoon();
 }
 
+/**
+ * An HTTP/1.1 request without a Host header (RFC 9112 §3.2: 400). Node would answer it itself
+ * with an empty 400; the server is made with requireHostHeader off so that it is answered
+ * here, in the register's shape, before any route or the tile front door sees it.
+ */
+export function answerMissingHost(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersion !== '1.1') return false;
+  const { code, status } = ERROR_CATALOGUE.VALIDATION;
+  const problem = 'an HTTP/1.1 request needs a Host header';
+  const body = JSON.stringify({ error: { code, message: `host: ${problem}`, details: [{ field: 'host', message: problem }] } });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+  return true;
+}
+
 /** Node counts the request line in its header limit: when the line itself is what overflowed, it is the URI. */
 function requestLineTooLong(packet: unknown): boolean {
   if (!Buffer.isBuffer(packet)) return false;

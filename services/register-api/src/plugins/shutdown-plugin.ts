@@ -14,10 +14,10 @@ export const SHUTDOWN_RETRY_AFTER_SECONDS = 2;
  * may take to finish once a stop begins; then their connections are closed. The whole stop,
  * database included, stays within the 3 s goal.
  */
-export const SHUTDOWN_GRACE_MS = 2_000;
+export const SHUTDOWN_GRACE_MS = 1_800;
 
 /** Past this, the process exits whatever is left: Postgres rolls back an unfinished transaction whole. */
-export const SHUTDOWN_DEADLINE_MS = 2_900;
+export const SHUTDOWN_DEADLINE_MS = 2_600;
 
 declare module 'fastify' {
   interface FastifyInstance {

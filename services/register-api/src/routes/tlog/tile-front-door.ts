@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { FastifyServerFactory, FastifyServerOptions } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import { matchesIfNoneMatch, type ImmutableTileCache } from './tile-cache.js';
+import { answerMissingHost } from '../../errors/client-errors.js';
 
 const PREFIX = '/tlog/tile/';
 
@@ -71,8 +72,9 @@ export class TileFrontDoor {
   serverFactory(): FastifyServerFactory {
     return (handler, options) => {
       const opts = options as FastifyServerOptions & { http?: http.ServerOptions };
-      const server = http.createServer(opts.http ?? {}, (req, res) => {
-        if (!this.serve(req, res)) handler(req, res);
+      const server = http.createServer({ ...opts.http, requireHostHeader: false }, (req, res) => {
+        if (answerMissingHost(req, res) || this.serve(req, res)) return;
+        handler(req, res);
       });
       if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
       if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
