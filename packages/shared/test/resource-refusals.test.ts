@@ -37,6 +37,13 @@ describe('refusals', () => {
     ['kz', /public suffix/],
     ['co.uk', /public suffix/],
     ['localhost', /local/],
+    // RPZ keywords in the top label would be triggers in every resolver loading our RPZ
+    ['0.0.0.0.127.rpz-client-ip', /Response Policy Zone keyword/],
+    ['localhost.rpz-nsdname', /Response Policy Zone keyword/],
+    ['8.0.0.0.127.rpz-nsip', /Response Policy Zone keyword/],
+    ['32.9.100.51.198.RPZ-IP', /Response Policy Zone keyword/],
+    ['*.x.rpz-nsdname', /Response Policy Zone keyword/],
+    ['https://a.rpz-ip/page', /Response Policy Zone keyword/],
     ['LOCALHOST.', /local/],
     ['db.localhost', /local/],
     ['printer.local', /local/],

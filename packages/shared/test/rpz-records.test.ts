@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  rpzIpOwner, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzRuleText, rpzWrittenRecords, rpzZoneHeader, type RpzRuleInput,
+  isRpzReservedName, rpzOriginWireLength, rpzOwnerFits, RpzCoverContext, rpzWildcardAt, rpzIpOwner, rpzOwnerRecord, rpzRecordsOf, rpzRuleKey, rpzRuleText, rpzWrittenRecords, rpzZoneHeader, type RpzRuleInput,
 } from '../src/rpz/index.js';
 
 describe('RPZ IP triggers (draft-vixie-dnsop-dns-rpz §4.2)', () => {
@@ -57,5 +57,44 @@ describe('RPZ precedence: one record per owner', () => {
   it('an IP rule beats a full-length CIDR on the same address', () => {
     expect(rpzWrittenRecords(rules.get('cidr 192.0.2.1/32')!, lookup)).toEqual([]);
     expect(rpzWrittenRecords(rules.get('ip 192.0.2.1')!, lookup)).toEqual([{ owner: '32.1.2.0.192.rpz-ip', action: 'nxdomain', entry: 3 }]);
+  });
+});
+
+describe('names under an rpz- top label are never written (they would be triggers, not names)', () => {
+  const rule = (kind: 'domain' | 'domain_suffix', value: string) => ({ kind, value, mode: 'restrict' as const, entry: 7 });
+  it.each([
+    ['domain', '0.0.0.0.127.rpz-client-ip'],
+    ['domain', 'localhost.rpz-nsdname'],
+    ['domain', '8.0.0.0.127.rpz-nsip'],
+    ['domain', '32.9.100.51.198.rpz-ip'],
+    ['domain_suffix', 'x.rpz-nsdname'],
+  ] as const)('%s %s', (kind, value) => {
+    expect(isRpzReservedName(value)).toBe(true);
+    expect(rpzRecordsOf(rule(kind, value))).toEqual([]);
+    expect(rpzRuleText(rule(kind, value))).toMatch(/cannot be written as RPZ/);
+    const cover = new RpzCoverContext(new Map([['x.rpz-nsdname', 'restrict']]));
+    expect(cover.coverBelow(`a.${value}`, true, 7)).toEqual([]);
+    expect(rpzWildcardAt(value, (k) => (k === `domain_suffix ${value}` ? { mode: 'restrict', entry: 7 } : undefined), () => true)).toBeUndefined();
+  });
+  it('leaves real names alone', () => {
+    expect(isRpzReservedName('rpz-ip.example.kz')).toBe(false);
+    expect(rpzRecordsOf(rule('domain', 'rpz-ip.example.kz'))).toHaveLength(1);
+  });
+});
+
+describe('a name too long to sit under the origin is left out of the text, as zone transfers leave it out', () => {
+  const origin = rpzOriginWireLength('rpz.tizilim.');
+  const long = `${'a'.repeat(60)}1.${'a'.repeat(60)}2.${'a'.repeat(60)}3.${'b'.repeat(55)}.example.kz`; // 252 characters
+  it('measures the origin and the owner as the wire writer does', () => {
+    expect(origin).toBe(13);
+    expect(rpzOriginWireLength('.')).toBe(1);
+    expect(rpzOwnerFits('a'.repeat(241), origin)).toBe(true); // 242 + 13 = 255
+    expect(rpzOwnerFits('a'.repeat(242), origin)).toBe(false);
+  });
+  it('writes a comment instead of a record the master file could not load', () => {
+    const text = rpzRuleText({ kind: 'domain', value: long, mode: 'restrict', entry: 9 }, undefined, undefined, origin);
+    expect(text).toMatch(/^; entry 9 restrict\n; a{40}… is too long to be written under the origin\n$/);
+    expect(rpzRuleText({ kind: 'domain', value: 'ok.example.kz', mode: 'restrict', entry: 9 }, undefined, undefined, origin))
+      .toContain('ok.example.kz CNAME .');
   });
 });

@@ -29,6 +29,12 @@ export function refuseName(ascii: string, kind: 'domain' | 'domain_suffix' | 'ur
   if (LOCAL_TOP_LABELS.has(topLabel)) {
     return `${quoteInput(written)} is a local or infrastructure name (.${topLabel}): it never names a resource on the internet.`;
   }
+  // No top-level domain starts with `rpz-`; in a Response Policy Zone a label right under the
+  // origin that does is a trigger (rpz-ip, rpz-nsip, rpz-nsdname, rpz-client-ip): the "name"
+  // `0.0.0.0.127.rpz-client-ip` would make every resolver that loads our RPZ refuse every client.
+  if (topLabel.startsWith('rpz-')) {
+    return `${quoteInput(written)} ends in .${topLabel}, a Response Policy Zone keyword, not a top-level domain: as a rule it would rewrite resolvers' policy, not restrict a name.`;
+  }
   if (isIcannPublicSuffix(ascii)) {
     return kind === 'domain_suffix'
       ? `${quoteInput(written)} is a public suffix: restricting it would block every name under it.`

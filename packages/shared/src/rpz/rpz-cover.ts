@@ -1,5 +1,5 @@
 import type { RuleMode } from '../feed-types.js';
-import type { RpzAction, RpzRecord } from './rpz-records.js';
+import { isRpzReservedName, type RpzAction, type RpzRecord } from './rpz-records.js';
 
 /**
  * Wildcards kept in force below name rules (draft-vixie-dnsop-dns-rpz §4.1 leaves wildcard
@@ -20,6 +20,7 @@ export class RpzCoverContext {
 
   /** `*.X` records that keep the nearest suffix rule above `value` in force below it. */
   coverBelow(value: string, exact: boolean, entry: number): RpzRecord[] {
+    if (isRpzReservedName(value)) return [];
     let parent = value.indexOf('.');
     let nearest: RuleMode | undefined;
     const between: string[] = [];
@@ -66,6 +67,7 @@ function nearestSuffixAbove(name: string, lookup: RpzRuleLookup): { mode: RuleMo
  * `domain`/`domain_suffix` rule lies strictly below `name` in the same rule set.
  */
 export function rpzWildcardAt(name: string, lookup: RpzRuleLookup, hasRulesBelow: (name: string) => boolean): RpzRecord | undefined {
+  if (isRpzReservedName(name)) return undefined;
   const own = lookup(`domain_suffix ${name}`);
   if (own) return { owner: `*.${name}`, action: own.mode === 'allow' ? 'passthru' : 'nxdomain', entry: own.entry };
   const nearest = nearestSuffixAbove(name, lookup);

@@ -4,6 +4,7 @@ import type { SyncEngine } from '../sync/sync-engine.js';
 import { NotifySender } from './notify-sender.js';
 import { RpzZone } from './rpz-zone.js';
 import { ReplayGuard } from './tsig.js';
+import { RefusalLogLimiter } from './refusal-log.js';
 import { nameToWire } from './wire-names.js';
 import type { RpzXfrConfig } from './xfr-config.js';
 import { XfrMetrics } from './xfr-metrics.js';
@@ -34,7 +35,7 @@ export async function startRpzPrimary(
   const metrics = new XfrMetrics(registry, zone, () => sync.lastContact);
   const server = new XfrServer({
     zone, origin: cfg.zone, originWireLength: nameToWire(cfg.zone).length,
-    keys: cfg.keys, access: cfg.allow, replay: new ReplayGuard(), metrics, log,
+    keys: cfg.keys, access: cfg.allow, replay: new ReplayGuard(), metrics, log, refusalLog: new RefusalLogLimiter(),
   }, log);
   const notifier = new NotifySender(cfg.zone, cfg.notify, { attempts: 6, firstTimeoutMs: 1000 }, metrics, log, host);
   const unsubscribe = zone.onSerial((serial) => notifier.notify(serial));

@@ -11,6 +11,7 @@ import type { RpzZone } from './rpz-zone.js';
 import { ReplayGuard, TsigSigner, tsigErrorResponse, verifyRequest } from './tsig.js';
 import type { TsigKey } from './tsig-keys.js';
 import { WireError } from './wire-names.js';
+import type { RefusalLogLimiter } from './refusal-log.js';
 
 export interface XfrContext {
   zone: RpzZone;
@@ -23,6 +24,19 @@ export interface XfrContext {
   metrics: XfrMetrics;
   log: Logger;
   nowSec?: () => number;
+  /** When set, bounds the warn lines for refusals (refusal-log.ts); without it every refusal is logged. */
+  refusalLog?: RefusalLogLimiter;
+}
+
+/** A refusal's warn line, through the limiter when the context has one. */
+function warnRefusal(ctx: XfrContext, key: string, fields: Record<string, unknown>, msg: string): void {
+  if (!ctx.refusalLog) { ctx.log.warn(fields, msg); return; }
+  const a = ctx.refusalLog.admit(key);
+  if (!a.log) return;
+  const extra: Record<string, unknown> = {};
+  if (a.suppressed > 0) extra.suppressedSinceLast = a.suppressed;
+  if (a.droppedOverall > 0) extra.droppedLinesLastWindow = a.droppedOverall;
+  ctx.log.warn({ ...fields, ...extra }, msg);
 }
 
 export class TransferAborted extends Error {}
@@ -63,7 +77,8 @@ export async function answerXfrQuery(
     const v = verifyRequest(msg, req.tsigStart, ctx.keys, now, ctx.replay);
     if (!v.ok) {
       ctx.metrics.refused.inc({ reason: v.failure === 'formerr' ? 'formerr' : `tsig_${v.failure}` });
-      ctx.log.warn({ remote, transport, key: v.keyName, tsig: v.failure, qtype: req.qtype }, 'RPZ transfer refused: TSIG did not verify');
+      warnRefusal(ctx, `${remote}|tsig|${v.failure}|${v.keyName}`,
+        { remote, transport, key: v.keyName, tsig: v.failure, qtype: req.qtype }, 'RPZ transfer refused: TSIG did not verify');
       const header = Buffer.concat([bareAnswer(msg, 0), req.question]);
       header.writeUInt16BE(1, 4);
       if (v.failure === 'formerr') { await send(bareAnswer(msg, RCODE_FORMERR)); return; }
@@ -73,7 +88,7 @@ export async function answerXfrQuery(
     signer = new TsigSigner(v.key, v.mac, req.id);
   } else if (!ctx.access.allows(remote)) {
     ctx.metrics.refused.inc({ reason: 'acl' });
-    ctx.log.warn({ remote, transport, qtype: req.qtype }, 'RPZ transfer refused: unsigned and not in RPZ_XFR_ALLOW');
+    warnRefusal(ctx, `${remote}|acl`, { remote, transport, qtype: req.qtype }, 'RPZ transfer refused: unsigned and not in RPZ_XFR_ALLOW');
     await simple(ctx, req, RCODE_REFUSED, undefined, send);
     return;
   }

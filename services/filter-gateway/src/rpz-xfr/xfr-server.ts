@@ -38,6 +38,14 @@ export class XfrServer {
   constructor(private readonly ctx: XfrContext, private readonly log: Logger, private readonly limits = DEFAULT_XFR_LIMITS) {
     this.#tcp = net.createServer((s) => this.#connection(s));
     this.#tcp.maxConnections = limits.maxConnections;
+    // Node closes connections past maxConnections without a word: count and log them, or a
+    // flood of idle connections that shuts secondaries out would leave no trace.
+    this.#tcp.on('drop', (d) => {
+      this.ctx.metrics.refused.inc({ reason: 'total_cap' });
+      const remote = d?.remoteAddress ?? '';
+      const admitted = this.ctx.refusalLog ? this.ctx.refusalLog.admit(`${remote}|total_cap`) : { log: true as const };
+      if (admitted.log) this.log.warn({ remote, max: limits.maxConnections }, 'RPZ primary: connection limit reached; closing new connection');
+    });
   }
 
   async listen(host: string, port: number): Promise<number> {

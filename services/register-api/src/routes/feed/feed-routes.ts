@@ -104,7 +104,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedOptions> = async (app, opts) 
       yield* rpzRulesQuery(trx).stream(FETCH_ROWS);
     }
     return streamRuleSet(request, reply, 'text/dns; charset=utf-8', (version) => rpzHeader(opts.rpzZone, version),
-      rules, (row) => rpzLines(row, context));
+      rules, (row) => rpzLines(row, context, opts.rpzZone));
   });
 
   app.get('/v1/feed/changes', {

@@ -1,4 +1,4 @@
-import { rpzRuleKey, rpzRuleText, rpzZoneHeader, type RpzCoverContext } from '@tizilim/shared';
+import { rpzOriginWireLength, rpzRuleKey, rpzRuleText, rpzZoneHeader, type RpzCoverContext } from '@tizilim/shared';
 import type { RpzRuleRow } from '../../repositories/feed-repository.js';
 
 /**
@@ -15,7 +15,9 @@ export function rpzHeader(origin: string, serial: number): string {
  * suffix's apex, a /32's address). The rule text then leaves it to that rule, as the gateway's
  * zone does (rpzWrittenRecords), so one owner never carries two CNAMEs.
  */
-export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'shadowed'> & { shadowed?: boolean | null }, context?: RpzCoverContext): string {
+export function rpzLines(
+  row: Omit<RpzRuleRow, 'id' | 'shadowed'> & { shadowed?: boolean | null }, context?: RpzCoverContext, origin?: string,
+): string {
   const rule = {
     kind: row.kind,
     value: row.value,
@@ -25,5 +27,6 @@ export function rpzLines(row: Omit<RpzRuleRow, 'id' | 'shadowed'> & { shadowed?:
   };
   const own = rpzRuleKey(rule);
   // Every rival more specific than this rule is "present": exactly what `shadowed` says.
-  return rpzRuleText(rule, row.shadowed ? (key) => key !== own : undefined, context);
+  return rpzRuleText(rule, row.shadowed ? (key) => key !== own : undefined, context,
+    origin === undefined ? undefined : rpzOriginWireLength(origin));
 }
