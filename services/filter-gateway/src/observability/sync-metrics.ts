@@ -16,9 +16,9 @@ export function registerSyncMetrics(registry: Registry, sync: SyncEngine): void 
   });
   new Gauge({
     name: 'sync_staleness_seconds',
-    help: 'Seconds since the last successful contact with the register (since start when never)',
+    help: 'Seconds the rules may be behind the register: 0 while a long-poll waits within its time, else since the last answer (since start when never)',
     registers: [registry], aggregator: 'max',
-    collect() { this.set((Date.now() - (sync.lastContact || started)) / 1000); },
+    collect() { this.set(sync.stalenessMs(Date.now(), started) / 1000); },
   });
   new Gauge({
     name: 'snapshot_write_failures',

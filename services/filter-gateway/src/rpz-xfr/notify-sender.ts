@@ -17,11 +17,20 @@ export interface NotifyTarget {
 }
 
 export interface NotifyOptions {
-  /** Attempts per version and target before giving up (the secondary's refresh timer is the safety net). */
+  /** Attempts per version and target with backoff; after them, one every `slowIntervalMs`. */
   attempts: number;
   /** Wait for the first answer; doubled after each silent attempt (RFC 1996 §3.6 retransmission). */
   firstTimeoutMs: number;
+  /**
+   * Once the attempts are spent, the NOTIFY is sent again this often until the secondary
+   * answers or a newer serial replaces it. A secondary that was down through the backoff
+   * (BIND's own refresh can be hours) then hears of the version within this interval of
+   * coming back, instead of at its next refresh.
+   */
+  slowIntervalMs?: number;
 }
+
+const DEFAULT_SLOW_INTERVAL_MS = 60_000;
 
 interface Pending {
   id: number;
@@ -89,16 +98,17 @@ export class NotifySender {
     this.#socket(t.host).send(message, t.port, t.host, (err) => {
       if (err) this.log.warn({ err, target: `${t.host}:${t.port}` }, 'NOTIFY could not be sent');
     });
-    const wait = this.opts.firstTimeoutMs * 2 ** (p.attempt - 1);
+    const slow = p.attempt > this.opts.attempts;
+    const wait = slow ? (this.opts.slowIntervalMs ?? DEFAULT_SLOW_INTERVAL_MS) : this.opts.firstTimeoutMs * 2 ** (p.attempt - 1);
     p.timer = setTimeout(() => {
       if (this.#pending.get(t) !== p) return;
-      if (p.attempt >= this.opts.attempts) {
-        this.#pending.delete(t);
-        this.metrics.notifies.inc({ result: 'gave_up' });
-        this.log.warn({ target: `${t.host}:${t.port}`, serial: p.serial, attempts: p.attempt }, 'NOTIFY unanswered; the secondary will find the serial at its next refresh');
-        return;
+      if (p.attempt === this.opts.attempts) {
+        this.metrics.notifies.inc({ result: 'unanswered' });
+        this.log.warn({ target: `${t.host}:${t.port}`, serial: p.serial, attempts: p.attempt, everyMs: this.opts.slowIntervalMs ?? DEFAULT_SLOW_INTERVAL_MS },
+          'NOTIFY unanswered; sending it again at a slow pace until the secondary answers or a newer serial replaces it');
+      } else {
+        this.metrics.notifies.inc({ result: 'retry' });
       }
-      this.metrics.notifies.inc({ result: 'retry' });
       void this.#send(t, p);
     }, wait);
     p.timer.unref();
@@ -119,7 +129,7 @@ export class NotifySender {
     if (m.length < 12 || (m[2]! & 0x80) === 0 || ((m[2]! >> 3) & 0x0f) !== OPCODE_NOTIFY) return;
     const id = m.readUInt16BE(0);
     for (const [t, p] of this.#pending) {
-      if (p.id !== id || t.port !== rinfo.port) continue;
+      if (p.id !== id || t.port !== rinfo.port || (isIP(t.host) !== 0 && t.host !== rinfo.address)) continue;
       if (p.timer) clearTimeout(p.timer);
       this.#pending.delete(t);
       const rcode = m[3]! & 0x0f;

@@ -32,7 +32,7 @@ export async function startRpzPrimary(
 ): Promise<RpzPrimary | undefined> {
   if (cfg.port === undefined) return undefined;
   const zone = new RpzZone(cfg.zone, sync, JOURNAL_LIMITS);
-  const metrics = new XfrMetrics(registry, zone, () => sync.lastContact);
+  const metrics = new XfrMetrics(registry, zone, (started) => sync.stalenessMs(Date.now(), started));
   const server = new XfrServer({
     zone, origin: cfg.zone, originWireLength: nameToWire(cfg.zone).length,
     keys: cfg.keys, access: cfg.allow, replay: new ReplayGuard(), metrics, log, refusalLog: new RefusalLogLimiter(),
@@ -56,7 +56,7 @@ export async function startRpzPrimary(
     status: () => ({
       serial: zone.serial ?? null,
       rules: zone.ruleCount,
-      staleSeconds: Math.round((Date.now() - (sync.lastContact || started)) / 1000),
+      staleSeconds: Math.round(sync.stalenessMs(Date.now(), started) / 1000),
       journalVersions: zone.journal.size,
     }),
     async close() {

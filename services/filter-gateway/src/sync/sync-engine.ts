@@ -46,6 +46,8 @@ export class SyncEngine {
   version = -1;
   /** Epoch ms of the last answer from the register; 0 = never. */
   lastContact = 0;
+  /** Epoch ms the long-poll now waiting was sent; 0 when none is. */
+  #pollSentAt = 0;
   state: SyncState = 'starting';
   /** Version the snapshot file holds, and what came after it (for workers that start late). */
   fileVersion = -1;
@@ -126,7 +128,11 @@ export class SyncEngine {
           this.#tell({ kind: 'reload', version: this.version });
           needSnapshot = false;
         }
-        const page = await this.client.changes(this.version, this.opts.waitSeconds, this.#abort.signal);
+        // The first ask after a start returns at once (wait 0), so a gateway that started from
+        // its disk snapshot says "connected" (and catches up) without waiting out a long-poll.
+        const wait = this.lastContact === 0 ? 0 : this.opts.waitSeconds;
+        this.#pollSentAt = Date.now();
+        const page = await this.client.changes(this.version, wait, this.#abort.signal).finally(() => { this.#pollSentAt = 0; });
         this.#contact();
         backoff = 250;
         if (page === 'gone' || page.to < this.version) { needSnapshot = true; continue; }
@@ -165,6 +171,18 @@ export class SyncEngine {
         backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
       }
     }
+  }
+
+  /**
+   * How far behind the register the rules may be, in ms. A long-poll still inside its wait is
+   * the register's promise to answer at the first change, so the rules are current (0); past
+   * its wait (a register gone silent) or between attempts, the time since the last answer.
+   * Measured from the last answer alone, a healthy gateway read up to the wait (30 s) stale.
+   */
+  stalenessMs(now = Date.now(), startedAt = now): number {
+    const overrun = (this.opts.waitSeconds + 5) * 1000;
+    if (this.state === 'connected' && this.#pollSentAt > 0 && now - this.#pollSentAt <= overrun) return 0;
+    return now - (this.lastContact || startedAt);
   }
 
   #contact(): void {

@@ -38,11 +38,11 @@ describe('NOTIFY to secondaries', () => {
   const cleanup: (() => void)[] = [];
   afterEach(() => { for (const c of cleanup.splice(0)) c(); });
 
-  function sender(targets: { host: string; port: number; key?: ReturnType<typeof keys.get> }[], firstTimeoutMs = 50, attempts = 4) {
+  function sender(targets: { host: string; port: number; key?: ReturnType<typeof keys.get> }[], firstTimeoutMs = 50, attempts = 4, slowIntervalMs = 60_000) {
     const registry = new Registry();
     const zone = new RpzZone(ZONE, new FakeRules(), { maxSteps: 10, maxRecords: 10 });
     const metrics = new XfrMetrics(registry, zone, () => Date.now());
-    const n = new NotifySender(ZONE, targets, { attempts, firstTimeoutMs }, metrics, pino({ level: 'silent' }), '127.0.0.1');
+    const n = new NotifySender(ZONE, targets, { attempts, firstTimeoutMs, slowIntervalMs }, metrics, pino({ level: 'silent' }), '127.0.0.1');
     cleanup.push(() => { n.close(); zone.close(); });
     return { n, registry };
   }
@@ -62,16 +62,32 @@ describe('NOTIFY to secondaries', () => {
     expect(m).toMatch(/rpz_notify_total\{result="acked"\} 1/);
   });
 
-  it('gives up after its attempts; a newer serial replaces a pending one', async () => {
+  it('after its attempts, says so once and goes on at a slow pace; a newer serial replaces a pending one', async () => {
     const sec = await secondary(Infinity);
     cleanup.push(sec.close);
-    const { n, registry } = sender([{ host: '127.0.0.1', port: sec.port }], 30, 3);
+    const { n, registry } = sender([{ host: '127.0.0.1', port: sec.port }], 30, 3, 60_000);
     n.notify(7);
     n.notify(8);
-    await expect.poll(async () => registry.metrics(), { timeout: 3000 }).toMatch(/rpz_notify_total\{result="gave_up"\} 1/);
+    await expect.poll(async () => registry.metrics(), { timeout: 3000 }).toMatch(/rpz_notify_total\{result="unanswered"\} 1/);
     expect(sec.seen[0]!.serial).toBe(7);
     expect(sec.seen.slice(1).every((s) => s.serial === 8)).toBe(true);
-    expect(sec.seen.filter((s) => s.serial === 8).length).toBe(3);
+    // 3 with backoff, then the first slow one at once; the next waits the slow interval.
+    await expect.poll(() => sec.seen.filter((s) => s.serial === 8).length, { timeout: 2000 }).toBe(4);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sec.seen.filter((s) => s.serial === 8).length).toBe(4);
+  });
+
+  it('a secondary silent through the backoff hears of the serial once it is back, then no more', async () => {
+    const sec = await secondary(4); // silent for the 2 quick attempts and the first slow one
+    cleanup.push(sec.close);
+    const { n, registry } = sender([{ host: '127.0.0.1', port: sec.port }], 20, 2, 150);
+    n.notify(12);
+    await expect.poll(async () => registry.metrics(), { timeout: 3000 }).toMatch(/rpz_notify_total\{result="acked"\} 1/);
+    const m = await registry.metrics();
+    expect(m).toMatch(/rpz_notify_total\{result="unanswered"\} 1/);
+    expect(sec.seen.length).toBe(4);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sec.seen.length).toBe(4);
   });
 
   it('signs the NOTIFY with the target\'s TSIG key (RFC 8945 §5.1) when one is named', async () => {

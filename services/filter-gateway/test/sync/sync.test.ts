@@ -45,6 +45,28 @@ describe('sync with the register', () => {
     expect(gw.sync.state).toBe('unreachable');
   });
 
+  it('started from disk, is connected at once; reads 0 s stale while its long-poll waits, then the time since the register last answered', async () => {
+    const up = await upstream();
+    const dataDir = await tempDir();
+    await seedSnapshot(dataDir);
+    const feed = await new TestFeed().start();
+    let feedOpen = true;
+    cleanups.push(async () => { if (feedOpen) await feed.close(); });
+    feed.version = 200; // the register is where the disk snapshot is: nothing to catch up
+    const gw = await gateway({ GATEWAY_DATA_DIR: dataDir, UPSTREAMS: `127.0.0.1:${up.port}`, REGISTER_URL: feed.url, SYNC_WAIT_SECONDS: '30' });
+    // The first ask returns at once (wait 0), not after the 30 s long-poll.
+    await waitFor(() => gw.sync.state === 'connected', 2000, 20);
+    await waitFor(() => feed.changesRequests >= 2, 2000, 20);
+    await new Promise((r) => setTimeout(r, 1500));
+    const staleness = async () => Number(/^sync_staleness_seconds (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${gw.metricsPort}/metrics`)).text())![1]);
+    expect(await staleness()).toBe(0);
+    await feed.close();
+    feedOpen = false;
+    await waitFor(() => gw.sync.state === 'unreachable', 3000, 20);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await staleness()).toBeGreaterThanOrEqual(1);
+  });
+
   it('enforces the rest of a snapshot with a rule the matcher refuses, and counts the refusal', async () => {
     const up = await upstream();
     const dataDir = await tempDir();
