@@ -154,6 +154,12 @@ describe('the public log as a transparency log', () => {
     expect((await api('GET', '/public/v1/log/consistency?from=1&to=301')).status).toBe(404);
     expect((await api('GET', '/public/v1/log/consistency?from=1')).status).toBe(400);
     expect((await api('GET', '/public/v1/log/consistency?from=-1&to=3')).status).toBe(400);
+    // Only decimal digits: not an empty value read as 0, nor hex, exponents, spaces or repeats.
+    for (const query of ['from=&to=', 'from=0&to=', 'from=%200x10&to=200', 'from=1e2&to=200', 'from=1.5&to=200', 'from=1&to=2&from=3', 'from=5&to=9007199254740993']) {
+      const answer = await api('GET', `/public/v1/log/consistency?${query}`);
+      expect(answer.status, query).toBe(400);
+      expect(answer.body.error.code, query).toBe('REG_ERR_VALIDATION');
+    }
   });
 
   it('extends the tree in the approval transaction, and the new checkpoint is consistent with the old', async () => {

@@ -24,6 +24,7 @@ import { cloneTemplate, type TestDatabase } from '../src/testing/test-database.j
 import type { TestRegister } from '../src/testing/test-register.js';
 import { rollBack } from '../src/testing/tlog-tamper.js';
 import { WitnessCore } from '../src/witness/witness-core.js';
+import { WitnessPoller } from '../src/witness/witness-poller.js';
 import { createWitnessServer, witnessMetrics } from '../src/witness/witness-server.js';
 import { loadWitnessState } from '../src/witness/witness-state.js';
 
@@ -185,4 +186,68 @@ describe('the witness listener under hostile input', () => {
     });
     expect(closedAfter).toBeLessThan(15_000);
   }, 20_000);
+});
+
+describe('the witness poller', () => {
+  const logSigner = generateKeyPairSync('ed25519').privateKey;
+  const origin = 'polled.test/tlog';
+  const logKey = ed25519VerifierKey(origin, logSigner);
+  const leaves = Array.from({ length: 4 }, (_, i) => leafHash(Buffer.from(`p${i}`)));
+  const root2 = nodeHash(leaves[0]!, leaves[1]!);
+  const right = nodeHash(leaves[2]!, leaves[3]!);
+  const root4 = nodeHash(root2, right);
+  const note = (size: number, root: Uint8Array) => signNote(formatCheckpoint({ origin, size, root }), [ed25519NoteSigner(origin, logSigner)]);
+  // what the fake log answers
+  let checkpoint = note(2, root2);
+  let proof: { status: number; body: string } = { status: 200, body: '{}' };
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/tlog/checkpoint') return res.writeHead(200, { 'content-type': 'text/plain' }).end(checkpoint);
+      if (req.url?.startsWith('/public/v1/log/consistency')) return res.writeHead(proof.status, { 'content-type': 'application/json' }).end(proof.body);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('counts a proof it could not get as unreachable, not a fork; a proof that does not verify is a fork, kept as evidence once', async () => {
+    const statePath = join(dir, 'polled.json');
+    const alarms: string[] = [];
+    const metrics = witnessMetrics();
+    const core = new WitnessCore(await loadWitnessState(statePath), statePath, new Map([[origin, ed25519NoteVerifier(logKey)!]]),
+      ed25519Cosigner('polled.witness', generateKeyPairSync('ed25519').privateKey), { alarm: (a) => alarms.push(a.kind), cosigned: () => undefined });
+    const poller = new WitnessPoller(core, [{ origin, url }], 60_000, metrics, quiet);
+    const outcomes = async () => (await metrics.polls.get()).values.map((v) => `${v.labels.outcome}=${v.value}`).sort();
+
+    await poller.poll();
+    checkpoint = note(4, root4);
+    for (const status of [429, 503, 500]) {
+      proof = { status, body: '{"error":{"code":"REG_ERR_UNAVAILABLE","message":"busy"}}' };
+      await poller.poll();
+    }
+    proof = { status: 200, body: '{"hashes":"not a list"}' };
+    await poller.poll();
+    expect(alarms).toEqual([]);
+    expect(await outcomes()).toEqual(['advanced=1', 'unreachable=4']);
+
+    proof = { status: 200, body: JSON.stringify({ from: 2, to: 4, hashes: [Buffer.from(right).toString('base64')] }) };
+    await poller.poll();
+    expect(alarms).toEqual([]);
+    expect((await loadWitnessState(statePath)).logs[origin]?.size).toBe(4);
+
+    // a log that now claims size 6 with a proof that does not verify: a fork, said every poll
+    checkpoint = note(6, leaves[0]!);
+    proof = { status: 200, body: JSON.stringify({ from: 4, to: 6, hashes: [Buffer.from(leaves[1]!).toString('base64')] }) };
+    await poller.poll();
+    await poller.poll();
+    expect(alarms).toEqual(['fork', 'fork']);
+    const state = await loadWitnessState(statePath);
+    expect(state.logs[origin]?.size).toBe(4);
+    expect(state.alarms).toHaveLength(1);
+    expect(state.alarms[0]?.checkpoint).toBe(checkpoint);
+  });
 });

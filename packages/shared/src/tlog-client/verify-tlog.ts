@@ -71,8 +71,8 @@ export async function verifyTlog(opts: VerifyTlogOptions): Promise<TlogVerdict> 
   if (state) {
     const was = `size ${state.size} root ${state.root}`;
     const now = `size ${cp.size} root ${root}`;
-    if (cp.size < state.size) return fail('rollback', `ROLLBACK: the log was verified at ${was} and now serves ${now}`);
-    if (cp.size === state.size && root !== state.root) return fail('fork', `FORK: two checkpoints of size ${cp.size} with different roots: ${state.root} (verified before) and ${root} (now)`);
+    if (cp.size < state.size) return fail('rollback', `the log was verified at ${was} and now serves ${now}`);
+    if (cp.size === state.size && root !== state.root) return fail('fork', `two checkpoints of size ${cp.size} with different roots: ${state.root} (verified before) and ${root} (now)`);
     if (cp.size > state.size) {
       const proof = await http.json(`public/v1/log/consistency?from=${state.size}&to=${cp.size}`).catch((e: unknown) => {
         if (e instanceof LogSourceError && /404/.test(e.message)) return null;
@@ -80,7 +80,7 @@ export async function verifyTlog(opts: VerifyTlogOptions): Promise<TlogVerdict> 
       });
       const hashes = proofHashes(proof);
       if (!hashes || !verifyConsistency(state.size, cp.size, decodeStrictBase64(state.root)!, cp.root, hashes)) {
-        return fail('fork', `FORK: the checkpoint at ${now} is not consistent with the one verified before at ${was} (the log was rewritten)`);
+        return fail('fork', `the checkpoint at ${now} is not consistent with the one verified before at ${was} (the log was rewritten)`);
       }
     }
   }

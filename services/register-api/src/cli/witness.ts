@@ -23,6 +23,18 @@ import { WitnessPoller } from '../witness/witness-poller.js';
 import { createWitnessServer, witnessMetrics } from '../witness/witness-server.js';
 import { loadWitnessState } from '../witness/witness-state.js';
 
+const USAGE = `usage: npm run witness -- --log-key <log verifier key> [--log-url <register URL>] [--name <name>]
+    [--state witness-state.json] [--key-file <state>.key] [--port 8090] [--host 127.0.0.1] [--poll-ms 10000]
+  --log-key   the log's note verifier key (GET /tlog/key); repeat for several logs
+  --log-url   the register to poll for checkpoints, paired with --log-key by position (without it: no polling)
+  --name      this witness's name in its cosignatures and key (default tizilim-witness)
+  --state     where the latest checkpoint per log and the alarms' evidence are kept
+  --key-file  this witness's Ed25519 key, made on first start (default <state>.key)
+  --port, --host  where POST /add-checkpoint, GET /key, /healthz and /metrics listen
+  --poll-ms   how often each --log-url is polled
+Environment twins: WITNESS_LOG_KEYS, WITNESS_LOG_URLS (comma-separated), WITNESS_NAME, WITNESS_STATE,
+WITNESS_KEY_FILE, WITNESS_PORT, WITNESS_HOST, WITNESS_POLL_MS. Exit status 2 on a bad start.`;
+
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 async function loadOrCreateKey(path: string) {
@@ -48,8 +60,13 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'poll-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const logger = pino({ name: 'witness', level: env.LOG_LEVEL ?? 'info' });
   const logKeys = values['log-key'] ?? list(env.WITNESS_LOG_KEYS);
   const logUrls = values['log-url'] ?? list(env.WITNESS_LOG_URLS);

@@ -40,7 +40,7 @@ export class WitnessCore {
   }
 
   /** A checkpoint the witness fetched itself: same checks, no cosignature handed out. */
-  observe(note: string, proofFrom: (size: number) => Promise<Buffer[] | null>): Promise<'advanced' | 'unchanged' | 'alarm' | 'invalid'> {
+  observe(note: string, proofFrom: (size: number) => Promise<Buffer[]>): Promise<'advanced' | 'unchanged' | 'alarm' | 'invalid'> {
     return this.#serialised(async () => {
       const opened = this.#open(note);
       if ('status' in opened) return 'invalid';
@@ -50,8 +50,9 @@ export class WitnessCore {
         const verdict = await this.#compare(cp, note, known.size, known.root);
         if (verdict === 'alarm') return 'alarm';
         if (verdict === 'same') return 'unchanged';
+        // A proof that cannot be had rejects (the poll is retried); one that does not verify is a fork.
         const proof = await proofFrom(known.size);
-        if (!proof || !verifyConsistency(known.size, cp.size, decodeStrictBase64(known.root)!, cp.root, proof)) {
+        if (!verifyConsistency(known.size, cp.size, decodeStrictBase64(known.root)!, cp.root, proof)) {
           await this.#raise(cp.origin, 'fork', `FORK: checkpoint size ${cp.size} root ${b64(cp.root)} is not consistent with the size ${known.size} root ${known.root} seen before`, note);
           return 'alarm';
         }
@@ -126,8 +127,11 @@ export class WitnessCore {
 
   async #raise(origin: string, kind: WitnessAlarm['kind'], message: string, checkpoint: string): Promise<void> {
     const alarm: WitnessAlarm = { at: new Date().toISOString(), origin, kind, message, checkpoint };
-    this.state.alarms.push(alarm);
     this.events.alarm(alarm);
+    // Said at every poll while it lasts, but kept as evidence once: the same offending checkpoint
+    // seen again adds nothing, and the state file would otherwise grow by one copy per poll.
+    if (this.state.alarms.some((a) => a.origin === origin && a.kind === kind && a.checkpoint === checkpoint)) return;
+    this.state.alarms.push(alarm);
     await saveWitnessState(this.statePath, this.state);
   }
 

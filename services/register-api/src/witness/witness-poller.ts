@@ -41,15 +41,7 @@ export class WitnessPoller {
         const response = await fetch(`${log.url}/tlog/checkpoint`, { signal: AbortSignal.timeout(10_000) });
         if (!response.ok) throw new Error(`GET /tlog/checkpoint answered ${response.status}`);
         const note = await response.text();
-        const outcome = await this.core.observe(note, async (from) => {
-          const to = Number(note.split('\n')[1]);
-          const proof = await fetch(`${log.url}/public/v1/log/consistency?from=${from}&to=${to}`, { signal: AbortSignal.timeout(10_000) });
-          if (!proof.ok) return null;
-          const { hashes } = (await proof.json()) as { hashes?: unknown };
-          if (!Array.isArray(hashes)) return null;
-          const decoded = hashes.map((h) => (typeof h === 'string' ? decodeStrictBase64(h) : null));
-          return decoded.every((h) => h?.length === 32) ? (decoded as Buffer[]) : null;
-        });
+        const outcome = await this.core.observe(note, (from) => fetchConsistencyProof(log.url, from, Number(note.split('\n')[1])));
         this.metrics.polls.inc({ origin: log.origin, outcome });
         if (outcome === 'invalid') this.logger.warn({ origin: log.origin, url: log.url }, 'polled checkpoint does not verify');
       } catch (err) {
@@ -58,4 +50,21 @@ export class WitnessPoller {
       }
     }
   }
+}
+
+/**
+ * The consistency proof from `from` to `to`, as the log serves it. A proof the witness could not
+ * get (an error status such as 429 or 503, a timeout, a body that is not a proof) is no evidence
+ * against the log: it throws, and the poll counts as "unreachable" and is retried. Only a proof
+ * that was served and does not verify is a fork.
+ */
+export async function fetchConsistencyProof(url: string, from: number, to: number): Promise<Buffer[]> {
+  const where = `GET /public/v1/log/consistency?from=${from}&to=${to}`;
+  const response = await fetch(`${url}/public/v1/log/consistency?from=${from}&to=${to}`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${where} answered ${response.status}`);
+  const { hashes } = (await response.json().catch(() => ({}))) as { hashes?: unknown };
+  if (!Array.isArray(hashes)) throw new Error(`${where}: the answer holds no "hashes" array`);
+  const decoded = hashes.map((h) => (typeof h === 'string' ? decodeStrictBase64(h) : null));
+  if (!decoded.every((h) => h?.length === 32)) throw new Error(`${where}: a hash is not base64 of 32 bytes`);
+  return decoded as Buffer[];
 }

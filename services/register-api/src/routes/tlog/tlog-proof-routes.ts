@@ -25,7 +25,15 @@ export const tlogProofRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({ from: treeSize, to: treeSize }),
       response: { 200: z.object({ from: z.number(), to: z.number(), hashes: base64Hashes }).meta({ id: 'ConsistencyProof' }), ...errorResponses(400, 404, 429) },
     },
-  }, async (request) => consistencyProof(app.db, request.query.from, request.query.to, { cache: app.tlog.nodeCache }));
+    // As for inclusion below: the two sizes are decimal digits, checked by hand, so an empty
+    // `from=` is not read as 0, nor ` 0x10` as 16, nor `1e2` as 100.
+    validatorCompiler: () => (data) => ({ value: data }),
+  }, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const from = wholeNumber('from', query['from'], 0);
+    const to = wholeNumber('to', query['to'], 0);
+    return consistencyProof(app.db, from, to, { cache: app.tlog.nodeCache });
+  });
 
   app.get('/public/v1/log/:seq/inclusion', {
     schema: {
