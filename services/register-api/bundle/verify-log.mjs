@@ -855,6 +855,9 @@ async function verifyTlog(opts) {
     const full = await checkWholeTree(http, cp, opts.progress);
     if (typeof full === "object") return fail("tampered", full.error);
     chainHead = full;
+  } else {
+    const tiles = await checkEveryHashTile(http, cp, opts.progress);
+    if (tiles) return fail("tampered", tiles);
   }
   return {
     ok: true,
@@ -904,6 +907,38 @@ function foldComplete(hashes) {
   }
   return level[0];
 }
+async function checkEveryHashTile(http, cp, progress) {
+  const leaves = [];
+  for (let n = 0; n * TILE_WIDTH < cp.size; n++) {
+    const tile = { level: 0, index: n, width: tileWidthAt(0, n, cp.size) };
+    const path = tilePath(tile);
+    const data = await http.bytes(`tlog/${path}`);
+    const split = data && splitTileHashes(data, tile.width);
+    if (!split) return `hash tile ${path} is ${data ? `${data.length} bytes, not ${tile.width * HASH_SIZE}: tampered` : "missing (404)"}`;
+    leaves.push(...split);
+    if (n % 256 === 255) progress?.(`read the hashes of ${leaves.length} of ${cp.size} entries`);
+  }
+  return compareHashTiles(http, leaves, 1);
+}
+async function compareHashTiles(http, leaves, fromLevel) {
+  let level = leaves;
+  for (let height = 0; ; height++) {
+    if (height % TILE_HEIGHT === 0 && height / TILE_HEIGHT >= fromLevel && level.length > 0) {
+      const l = height / TILE_HEIGHT;
+      for (let t = 0; t * TILE_WIDTH < level.length; t++) {
+        const tile = { level: l, index: t, width: Math.min(TILE_WIDTH, level.length - t * TILE_WIDTH) };
+        const path = tilePath(tile);
+        const data = await http.bytes(`tlog/${path}`);
+        const expected = Buffer.concat(level.slice(t * TILE_WIDTH, t * TILE_WIDTH + tile.width));
+        if (!data || !data.equals(expected)) return `hash tile ${path} ${data ? `does not match the hashes ${l === 0 ? "of the entries" : "of the tiles below it"}` : "is missing (404)"}: tampered`;
+      }
+    }
+    if (level.length <= 1) return null;
+    const next = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i], level[i + 1]));
+    level = next;
+  }
+}
 async function checkWholeTree(http, cp, progress) {
   let level = [];
   let chain = Buffer.from(GENESIS_HASH, "hex");
@@ -915,8 +950,8 @@ async function checkWholeTree(http, cp, progress) {
     let entries;
     try {
       entries = decodeEntryBundle(data);
-    } catch (error) {
-      return { error: `${path}: ${error.message}` };
+    } catch (error2) {
+      return { error: `${path}: ${error2.message}` };
     }
     if (entries.length !== tile.width) return { error: `${path} holds ${entries.length} entries, expected ${tile.width}` };
     for (const e of entries) {
@@ -925,22 +960,8 @@ async function checkWholeTree(http, cp, progress) {
     }
     if (n % 64 === 63) progress?.(`read ${level.length} of ${cp.size} entries`);
   }
-  for (let height = 0; ; height++) {
-    if (height % TILE_HEIGHT === 0 && level.length > 0) {
-      const l = height / TILE_HEIGHT;
-      for (let t = 0; t * TILE_WIDTH < level.length; t++) {
-        const tile = { level: l, index: t, width: Math.min(TILE_WIDTH, level.length - t * TILE_WIDTH) };
-        const path = tilePath(tile);
-        const data = await http.bytes(`tlog/${path}`);
-        const expected = Buffer.concat(level.slice(t * TILE_WIDTH, t * TILE_WIDTH + tile.width));
-        if (!data || !data.equals(expected)) return { error: `hash tile ${path} ${data ? "does not match the hashes of the entries" : "is missing (404)"}: tampered` };
-      }
-    }
-    if (level.length <= 1) break;
-    const next = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i], level[i + 1]));
-    level = next;
-  }
+  const error = await compareHashTiles(http, level, 0);
+  if (error) return { error };
   return chain.toString("hex");
 }
 

@@ -160,7 +160,7 @@ describe('witnesses and verify-log against a register attacked with superuser ri
     expect(wrong.out).toContain('WRONG-KEY');
 
     // A man in the middle (or a cache) that serves altered bytes for tiles.
-    let mode: 'tile' | 'bundle' = 'tile';
+    let mode: 'tile' | 'bundle' | 'inner-tile' = 'tile';
     const proxy = createServer((req, res) => {
       const upstream = httpRequest(`${baseUrl}${req.url}`, (up) => {
         const chunks: Buffer[] = [];
@@ -168,6 +168,7 @@ describe('witnesses and verify-log against a register attacked with superuser ri
         up.on('end', () => {
           let body = Buffer.concat(chunks);
           if (mode === 'tile' && req.url?.startsWith('/tlog/tile/0/')) body[40]! ^= 0xff;
+          if (mode === 'inner-tile' && req.url === '/tlog/tile/0/000') body[40]! ^= 0xff;
           if (mode === 'bundle' && req.url?.startsWith('/tlog/tile/entries/')) body = body.subarray(0, body.length - 3);
           res.writeHead(up.statusCode ?? 502, { 'content-type': String(up.headers['content-type'] ?? 'text/plain') }).end(body);
         });
@@ -183,6 +184,14 @@ describe('witnesses and verify-log against a register attacked with superuser ri
       const truncated = await verifyLog('--no-state', '--key', logKey, '--full', proxyUrl);
       expect(truncated.code).toBe(1);
       expect(truncated.out).toMatch(/TAMPERED: tile\/entries\/000\.p\/\d+: entry bundle truncated/);
+      // A full tile off the right edge, which folding the edge to the root never reads: the
+      // default run still reads every hash tile and finds the level above disagreeing with it.
+      await enforce(api, reg, { resources: Array.from({ length: 300 }, (_, i) => `inner-${i}.example.kz`) });
+      await api('POST', '/v1/log/checkpoints', reg.tokens.auditor);
+      mode = 'inner-tile';
+      const inner = await verifyLog('--no-state', '--key', logKey, proxyUrl);
+      expect(inner.code, inner.out).toBe(1);
+      expect(inner.out).toMatch(/TAMPERED: hash tile tile\/1\/000\.p\/1 does not match the hashes of the tiles below it/);
     } finally {
       proxy.close();
     }

@@ -3,7 +3,7 @@
  *
  * Against a register (URL): checks the transparency-log checkpoint (`/tlog/checkpoint`) with the
  * log's key, its consistency with the last checkpoint this verifier accepted (kept in a state
- * file), and the tiles on its right edge; `--full` also reads every entry bundle and hash tile,
+ * file), its right edge folding to the signed root and every hash tile; `--full` also reads every entry bundle,
  * replays the hash chain and verifies the JSON log page by page. A register without a
  * transparency log is verified by its hash chain, as before.
  * Against an NDJSON file: the hash chain and its checkpoint line.
