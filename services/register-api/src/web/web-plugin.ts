@@ -30,9 +30,28 @@ export interface WebOptions {
 
 export const WEB_ASSETS = ['site.css', 'verify-log.js', 'typeahead.js', 'favicon.svg'] as const;
 
-/** True for a browser navigating (Accept names text/html); programs (`*\/*`, JSON) are not. */
+/**
+ * True for a browser navigating (Accept names text/html, and prefers it to JSON); programs
+ * (`*\/*`, JSON, or JSON with a lower-weighted HTML fallback) are not.
+ */
 export function wantsHtml(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('text/html');
+  if (accept === undefined || !accept.includes('text/html')) return false;
+  let htmlQ = 0;
+  let jsonQ = -1;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (!Number.isFinite(weight)) continue;
+    if (type === 'text/html') htmlQ = Math.max(htmlQ, weight);
+    else if (type === 'application/json') jsonQ = Math.max(jsonQ, weight);
+  }
+  return htmlQ > 0 && htmlQ >= jsonQ;
+}
+
+/** `?format=json` asks for the JSON of a negotiated URL whatever the Accept header says (a link can't set it). */
+export function asksForJson(url: string | undefined): boolean {
+  return url !== undefined && /[?&]format=json(?:&|$)/.test(url);
 }
 
 /**
@@ -80,7 +99,8 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
         const handlers = new Map<string, unknown>();
         return { get: (k: string) => (handlers.get(k) ?? null) as never, set: (k: string, v: unknown) => { handlers.set(k, v); } };
       },
-      deriveConstraint: (req: { headers: Record<string, string | string[] | undefined> }) => (wantsHtml(req.headers.accept as string | undefined) ? 'html' : 'data'),
+      deriveConstraint: (req: { url?: string; headers: Record<string, string | string[] | undefined> }) =>
+        (!asksForJson(req.url) && wantsHtml(req.headers.accept as string | undefined) ? 'html' : 'data'),
       mustMatchWhenDerived: false,
     });
   }

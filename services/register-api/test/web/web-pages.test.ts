@@ -115,12 +115,34 @@ describe('the entry page', () => {
     expect(html.status).toBe(200);
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.body).toContain('exact.example.kz');
-    for (const accept of ['application/json', '*/*', undefined]) {
+    for (const accept of ['application/json', '*/*', undefined, 'text/html;q=0.5, application/json']) {
       const res = await reg.app.inject({ method: 'GET', url: `/public/v1/log/${seq}`, headers: accept ? { accept } : {} });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toContain('application/json');
       expect(res.json().seq).toBe(seq);
     }
+  });
+
+  it('gives the page to a client that prefers HTML to JSON', async () => {
+    const res = await reg.app.inject({ method: 'GET', url: `/public/v1/log/${idn.logEntries[1]}`, headers: { accept: 'application/json;q=0.5, text/html' } });
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+
+  it('links "this entry as JSON" to the JSON, which a browser following the link gets', async () => {
+    const seq = idn.logEntries[1]!;
+    const res = await page(`/log/${seq}?lang=en`);
+    expect(res.body).toContain(`href="/public/v1/log/${seq}?format=json"`);
+    const json = await page(`/public/v1/log/${seq}?format=json`);
+    expect(json.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(json.body).seq).toBe(seq);
+  });
+
+  it('shows the tree size and leaf index its inclusion proof is for', async () => {
+    const seq = idn.logEntries[1]!;
+    const res = await page(`/log/${seq}?lang=en`);
+    expect(res.body).toContain('Inclusion proof');
+    expect(res.body).toContain('Tree size');
+    expect(res.body).toContain('Leaf index');
   });
 
   it('weighs at most 30 KB compressed with its CSS and scripts', async () => {
@@ -175,6 +197,20 @@ describe('bad input gets a page, not a failure', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).not.toContain('<script>');
     expect(res.body).not.toMatch(/a{400}/);
+  });
+
+  it('explains the error in the reader\'s language, the register\'s English wording marked as such', async () => {
+    const kk = await page('/log/abc?lang=kk');
+    expect(kk.status).toBe(400);
+    expect(kk.body).toContain('журнал жазбасының нөмірі болуы керек');
+    expect(kk.body).toMatch(/<p lang="en"><code>seq: must be a log entry number/);
+    const ru = await page('/search?since=yesterday&lang=ru');
+    expect(ru.body).toContain('должно быть датой в виде ГГГГ-ММ-ДД');
+    expect(ru.body.match(/<li>Поле /g)?.length).toBe(1);
+    const long = await page(`/resources/${'a'.repeat(5000)}?lang=en`);
+    expect(long.status).toBe(414);
+    expect(long.body).toContain('This address is too long.');
+    expect(long.body).not.toContain('Something went wrong');
   });
 
   it('programs still get the JSON 404 for unknown paths', async () => {

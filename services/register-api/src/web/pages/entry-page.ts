@@ -139,13 +139,17 @@ ${row(t.hash, html`<code class="hash">${e.hash}</code>`)}
 ${row(t.prevHash, html`<code class="hash">${e.prevHash}</code>`)}
 </dl>
 ${v.inclusionProof ? inclusionProof(ctx, v.inclusionProof) : ''}
-<p><a href="/public/v1/log/${e.seq}" type="application/json">${t.entryJson}</a> · <a href="${href(ctx, '/log')}">${t.verifyLink}</a></p>
+<p><a href="/public/v1/log/${e.seq}?format=json" type="application/json">${t.entryJson}</a> · <a href="${href(ctx, '/log')}">${t.verifyLink}</a></p>
 </section>`;
 }
 
 /** The audit path, with the checkpoint it verifies against; absent until a checkpoint covers the entry. */
 function inclusionProof(ctx: PageContext, p: NonNullable<EntryView['inclusionProof']>): SafeHtml {
   return html`<h3>${ctx.t.inclusionProofHeading}</h3>
+<dl>
+${row(ctx.t.inclusionTreeSize, ctx.fmt.number(p.treeSize))}
+${row(ctx.t.inclusionLeafIndex, ctx.fmt.number(p.leafIndex))}
+</dl>
 <ol class="proof" data-tree-size="${p.treeSize}" data-leaf-index="${p.leafIndex}">
 ${p.hashes.map((h) => html`<li><code class="hash">${h}</code></li>`)}
 </ol><p><a href="${p.checkpointUrl}">${ctx.t.checkpointHeading}</a></p>`;

@@ -23,14 +23,23 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, asse
   const base = pageContext(request, assets);
   const ctx = { ...base, query: {}, path: base.path.length > MAX_MESSAGE ? '/' : base.path };
   const { t } = ctx;
-  const title = status === 400 ? t.errorTitle400 : status === 404 ? t.errorTitle404 : status === 429 ? t.errorTitle429 : status === 503 ? t.errorTitle503 : t.errorTitle500;
+  const title = status === 404 ? t.errorTitle404 : status === 429 ? t.errorTitle429 : status === 503 ? t.errorTitle503 : status >= 400 && status < 500 ? t.errorTitle400 : t.errorTitle500;
+  const lead = status === 404 ? t.errorLead404 : status === 414 ? t.errorLead414 : status === 400 ? t.errorLead400 : null;
+  // One line per field, in the reader's language where the catalogue knows the field; the
+  // register's own (English) wording stays available below, marked as English.
+  const hints: Record<string, string> = t.errorHints;
+  const fields = [...new Map((details ?? []).map((d) => [d.field, d])).values()];
   setPageHeaders(reply);
   void reply.header('cache-control', 'no-store');
   return reply.status(status).send(layout(ctx, {
     title,
     body: html`<h1>${title}</h1>
-<p class="error" role="alert">${clip(message)}</p>
-${details?.length ? html`<ul>${details.map((d) => html`<li>${t.errorField} <code>${clip(d.field)}</code>: ${clip(d.message)}</li>`)}</ul>` : ''}
+<p class="error" role="alert">${lead ?? html`<span lang="en">${clip(message)}</span>`}</p>
+${fields.length ? html`<ul>${fields.map((d) => {
+      const hint = Object.hasOwn(hints, d.field) ? hints[d.field] : undefined;
+      return html`<li>${t.errorField} <code>${clip(d.field)}</code>: ${hint ?? html`<span lang="en">${clip(d.message)}</span>`}</li>`;
+    })}</ul>` : ''}
+${lead ? html`<details><summary>${t.errorTechnical}</summary><p lang="en"><code>${clip(message)}</code></p></details>` : ''}
 <p><a href="${href(ctx, '/')}">${t.errorBack}</a></p>`,
   }));
 }

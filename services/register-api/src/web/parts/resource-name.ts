@@ -23,7 +23,7 @@ export function typedForm(r: PublicResourceShape): string | null {
 export function resourceName(ctx: PageContext, r: PublicResourceShape, link = true): SafeHtml {
   const typed = typedForm(r);
   if (typed === null) {
-    return html`<span class="res redacted">${r.host ?? ctx.t.unknown} <span class="note">(URL ${ctx.t.none})</span></span>`;
+    return html`<span class="res redacted">${r.host ?? ctx.t.unknown} <span class="note">(${ctx.t.urlWithheld})</span></span>`;
   }
   const shown = r.display ?? typed;
   const alabel = shown !== typed ? html` <span class="alabel" lang="en">${typed}</span>` : '';
