@@ -50,11 +50,24 @@ function requestLineTooLong(packet: unknown): boolean {
 
 const MAX_REQUEST_LINE = 8 * 1024;
 
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * Renders a refusal as a web page for a browser; set by the web pages once they are registered
+ * (they own the templates and assets), and consulted first by `frameworkErrorHandler`.
+ * Returns false when the request is not a browser's navigation to a page.
+ */
+export type BrowserErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, details: { field: string; message: string }[]) => boolean;
+
+export const browserErrorPages: { page?: BrowserErrorPage } = {};
+
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const [kind, field, problem]: [ErrorKind, string, string] =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['URI_TOO_LONG', 'path', 'a path segment is too long']
     : error.code === 'FST_ERR_BAD_URL' ? ['VALIDATION', 'path', 'is not a valid URL path (broken percent-encoding)']
     : ['VALIDATION', 'request', error.message];
   const { code, status } = ERROR_CATALOGUE[kind];
-  void reply.status(status).send({ error: { code, message: `${field}: ${problem}`, details: [{ field, message: problem }] } });
+  const message = `${field}: ${problem}`;
+  const details = [{ field, message: problem }];
+  // A browser that followed a damaged link to a page gets a page, as for any other bad input.
+  if (browserErrorPages.page?.(request, reply, status, message, details)) return;
+  void reply.status(status).send({ error: { code, message, details } });
 }

@@ -5,6 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ActiveRules } from '../domain/active-rules.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { ERROR_CATALOGUE, RegisterError, type FieldIssue } from '../errors/error-catalogue.js';
+import { browserErrorPages } from '../errors/client-errors.js';
 import { AssetStore } from './asset-store.js';
 import { DecisionDetailsCache } from './data/entry-view.js';
 import { StatsCache } from './data/stats-view.js';
@@ -54,6 +55,13 @@ export function asksForJson(url: string | undefined): boolean {
   return url !== undefined && /[?&]format=json(?:&|$)/.test(url);
 }
 
+const PAGE_PATHS = /^\/(?:$|[?#]|(?:search|log|resources|stats|platforms|enforcement|public\/v1\/log)(?:[/?.#]|$))/;
+
+/** Whether a raw request URL is one of the pages' (or the negotiated entry URL's). */
+export function isPagePath(url: string): boolean {
+  return PAGE_PATHS.test(url);
+}
+
 /**
  * The public web pages: server-rendered HTML in kk, ru and en over the same data as the public
  * API, in a scope of their own so their error handler answers with pages, not JSON. Scripts only
@@ -63,6 +71,13 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
   const assets = new AssetStore(new URL('./assets/', import.meta.url), WEB_ASSETS);
 
   app.setErrorHandler((err: FastifyError, request, reply) => pageForError(err, request, reply, assets));
+  // Refusals before routing (a broken percent-encoding in /log/%ff) reach no scope's error
+  // handler; for a browser on one of the pages' paths they are pages too.
+  browserErrorPages.page = (request, reply, status, message, details) => {
+    if (!wantsHtml(request.headers.accept) || !isPagePath(request.url)) return false;
+    sendErrorPage(request, reply, assets, status, message, details);
+    return true;
+  };
 
   app.get('/assets/:file', {
     schema: { tags: ['web'], summary: 'Fingerprinted CSS and scripts of the web pages', params: z.object({ file: z.string().max(100) }), hide: true },

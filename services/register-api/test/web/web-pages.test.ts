@@ -213,6 +213,23 @@ describe('bad input gets a page, not a failure', () => {
     expect(long.body).not.toContain('Something went wrong');
   });
 
+  it('a broken percent-encoding in a page\'s path is a page for a browser, JSON for a program', async () => {
+    for (const url of ['/log/%ff', '/resources/%E0%A4%A?lang=ru', '/public/v1/log/%ff']) {
+      const res = await page(url);
+      expect(res.status, url).toBe(400);
+      expect(res.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(res.body, url).toContain('<h1>');
+    }
+    expect((await page('/resources/%E0%A4%A?lang=ru')).body).toContain('lang="ru"');
+    const program = await reg.app.inject({ method: 'GET', url: '/log/%ff', headers: { accept: 'application/json' } });
+    expect(program.statusCode).toBe(400);
+    expect(program.json().error.code).toBe('REG_ERR_VALIDATION');
+    // The API's own paths stay JSON, browser or not.
+    const api = await page('/v1/decisions/%ff');
+    expect(api.status).toBe(400);
+    expect(api.headers['content-type']).toContain('application/json');
+  });
+
   it('programs still get the JSON 404 for unknown paths', async () => {
     const res = await reg.app.inject({ method: 'GET', url: '/no/such/thing', headers: { accept: 'application/json' } });
     expect(res.statusCode).toBe(404);
