@@ -161,6 +161,21 @@ describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
 });
 
 describe('screenshots and the 360 px layout', () => {
+  it('at 1280 px the wide tables show every column without scrolling, in every language', async () => {
+    const page = await newPage({ width: 1280 });
+    const hidden: string[] = [];
+    for (const lang of ['kk', 'ru', 'en']) {
+      for (const path of ['/platforms', '/enforcement', '/stats']) {
+        await page.goto(`${base}${path}?lang=${lang}`);
+        const over = await page.evaluate<number[]>('[...document.querySelectorAll(".scroll")].map((e) => e.scrollWidth - e.clientWidth)');
+        if (over.some((px) => px > 0)) hidden.push(`${path}?lang=${lang}: ${over.join(', ')} px`);
+      }
+    }
+    expect(hidden).toEqual([]);
+    await page.context().close();
+  });
+
+
   it.each([1280, 360])('every page at %i px, without sideways scrolling', async (width) => {
     mkdirSync(SHOTS, { recursive: true });
     const page = await newPage({ width });

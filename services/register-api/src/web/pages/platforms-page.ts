@@ -26,12 +26,12 @@ export const platformsPage: FastifyPluginAsyncZod<{ assets: AssetStore }> = asyn
       section: 'platforms',
       body: html`<h1>${t.platformsTitle}</h1>
 <p class="lead">${t.platformsLead}</p>
-${page.platforms.length ? cardsTable(html`<div class="scroll" tabindex="0"><table class="cards">
+${page.platforms.length ? cardsTable(html`<div class="scroll dense" tabindex="0"><table class="cards">
 <caption>${t.platformsTitle}</caption>
 <thead><tr><th scope="col">${t.platformName}</th><th scope="col">${t.platformCountry}</th><th scope="col">${t.platformDomains}</th><th scope="col">${t.platformAudience}</th><th scope="col">${t.platformRegistration}</th><th scope="col">${t.platformRepresentative}</th><th scope="col">${t.platformOrders}</th><th scope="col">${t.platformOnTime}</th><th scope="col">${t.platformLate}</th><th scope="col">${t.platformRefused}</th><th scope="col">${t.platformOverdue}</th><th scope="col">${t.platformMedianHours}</th></tr></thead>
 <tbody>${page.platforms.map((p) => html`<tr>
 <th scope="row">${p.name}</th><td data-label="${t.platformCountry}">${p.country}</td>
-<td data-label="${t.platformDomains}">${p.domains.map((d, i) => html`${i ? ', ' : ''}<bdi>${d.display}</bdi>`)}</td>
+<td data-label="${t.platformDomains}">${p.domains.map((d, i) => html`${i ? ', ' : ''}<bdi>${d.display.split('.').map((label, j) => html`${j ? html`.<wbr>` : ''}${label}`)}</bdi>`)}</td>
 <td class="num" data-label="${t.platformAudience}">${fmt.number(p.dailyAudience)}</td>
 <td data-label="${t.platformRegistration}">${label(t, 'registrationStatuses', p.registrationStatus)} (<time datetime="${p.registrationDeadline}">${fmt.instant(p.registrationDeadline)}</time>)</td>
 <td data-label="${t.platformRepresentative}">${p.representative ? `${p.representative.name} (${p.representative.country})` : t.platformNoRepresentative}</td>

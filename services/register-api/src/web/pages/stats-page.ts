@@ -65,7 +65,7 @@ function csv(table: (typeof TABLES)[number], s: StatsView): string {
 function weeklySection(ctx: PageContext, id: string, title: string, w: WeeklyCounts, keyLabel: (k: string) => string, file: string): SafeHtml {
   const { t, fmt } = ctx;
   return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>
-${w.weeks.length ? html`<div class="chart-pair">
+${w.weeks.length ? html`<div class="${w.keys.length > 3 ? 'chart-pair stacked' : 'chart-pair'}">
 ${stackedBars(fill(t.statsChartOf, { title }), w.weeks.map((d) => ctx.fmt.date(d)), w.counts, fmt.number)}
 ${cardsTable(html`<div class="scroll" tabindex="0"><table class="cards">
 <caption>${title}</caption>
