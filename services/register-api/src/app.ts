@@ -6,7 +6,7 @@ import type { DB } from './db/schema.js';
 import { dbPlugin } from './plugins/db-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
-import { clientErrorHandler, frameworkErrorHandler } from './errors/client-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, type BrowserErrorSlot } from './errors/client-errors.js';
 import { shutdownPlugin } from './plugins/shutdown-plugin.js';
 import { metricsPlugin } from './plugins/metrics-plugin.js';
 import { openApiPlugin } from './plugins/openapi-plugin.js';
@@ -79,6 +79,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions) {
   const tileCache = new ImmutableTileCache(options.tileCacheBytes ?? 64 * 1024 * 1024);
   const tileFrontDoor = new TileFrontDoor(tileCache);
+  const browserErrors: BrowserErrorSlot = {};
   const app = Fastify({
     // Cached full tiles are answered ahead of routing (tile-front-door.ts); the rest is Fastify's.
     serverFactory: tileFrontDoor.serverFactory(),
@@ -86,7 +87,7 @@ export async function buildApp(options: AppOptions) {
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorHandler(browserErrors),
     // shutdownPlugin answers requests that arrive while closing, in the register's error shape.
     return503OnClosing: false,
     // Resource values (URLs up to 2048 characters) travel in the path of the resource pages.
@@ -146,7 +147,7 @@ export async function buildApp(options: AppOptions) {
     rateLimitPerMinute: options.publicRateLimitPerMinute ?? 600,
     activeRules,
   });
-  await app.register(webPages, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', activeRules, logHead: () => watcher.head });
+  await app.register(webPages, { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1:8080', activeRules, logHead: () => watcher.head, browserErrors });
   activeRules.start();
   return app;
 }

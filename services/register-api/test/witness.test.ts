@@ -117,14 +117,21 @@ describe('npm run witness, hosted beside a register', () => {
   });
 });
 
-describe('the witness listener under hostile input', () => {
+/** A log of four leaves, its roots at sizes 2 and 4, and checkpoints signed by its key (or another). */
+function fourLeafLog(origin: string, tag: string) {
   const logSigner = generateKeyPairSync('ed25519').privateKey;
-  const origin = 'hostile.test/tlog';
-  const logKey = ed25519VerifierKey(origin, logSigner);
-  const leaves = Array.from({ length: 4 }, (_, i) => leafHash(Buffer.from(`e${i}`)));
+  const leaves = Array.from({ length: 4 }, (_, i) => leafHash(Buffer.from(`${tag}${i}`)));
   const root2 = nodeHash(leaves[0]!, leaves[1]!);
-  const root4 = nodeHash(root2, nodeHash(leaves[2]!, leaves[3]!));
-  const note = (size: number, root: Uint8Array, key = logSigner) => signNote(formatCheckpoint({ origin, size, root }), [ed25519NoteSigner(origin, key)]);
+  const right = nodeHash(leaves[2]!, leaves[3]!);
+  return {
+    logSigner, logKey: ed25519VerifierKey(origin, logSigner), leaves, root2, right, root4: nodeHash(root2, right),
+    note: (size: number, root: Uint8Array, key = logSigner) => signNote(formatCheckpoint({ origin, size, root }), [ed25519NoteSigner(origin, key)]),
+  };
+}
+
+describe('the witness listener under hostile input', () => {
+  const origin = 'hostile.test/tlog';
+  const { logSigner, logKey, leaves, root2, root4, note } = fourLeafLog(origin, 'e');
   let server: Server;
   let url: string;
   const post = async (body: string | Buffer) => {
@@ -189,14 +196,8 @@ describe('the witness listener under hostile input', () => {
 });
 
 describe('the witness poller', () => {
-  const logSigner = generateKeyPairSync('ed25519').privateKey;
   const origin = 'polled.test/tlog';
-  const logKey = ed25519VerifierKey(origin, logSigner);
-  const leaves = Array.from({ length: 4 }, (_, i) => leafHash(Buffer.from(`p${i}`)));
-  const root2 = nodeHash(leaves[0]!, leaves[1]!);
-  const right = nodeHash(leaves[2]!, leaves[3]!);
-  const root4 = nodeHash(root2, right);
-  const note = (size: number, root: Uint8Array) => signNote(formatCheckpoint({ origin, size, root }), [ed25519NoteSigner(origin, logSigner)]);
+  const { logKey, leaves, root2, right, root4, note } = fourLeafLog(origin, 'p');
   // what the fake log answers
   let checkpoint = note(2, root2);
   let proof: { status: number; body: string } = { status: 200, body: '{}' };

@@ -3,7 +3,6 @@ import type { SyncEngine } from '../sync/sync-engine.js';
 
 /** Read at scrape time, so staleness keeps growing while the register is away. */
 export function registerSyncMetrics(registry: Registry, sync: SyncEngine): void {
-  const started = Date.now();
   new Gauge({
     name: 'register_version', help: 'Register version (last log entry) enforced',
     registers: [registry], aggregator: 'max',
@@ -18,7 +17,7 @@ export function registerSyncMetrics(registry: Registry, sync: SyncEngine): void 
     name: 'sync_staleness_seconds',
     help: 'Seconds the rules may be behind the register: 0 while a long-poll waits within its time, else since the last answer (since start when never)',
     registers: [registry], aggregator: 'max',
-    collect() { this.set(sync.stalenessMs(Date.now(), started) / 1000); },
+    collect() { this.set(sync.stalenessMs() / 1000); },
   });
   new Gauge({
     name: 'snapshot_write_failures',

@@ -32,7 +32,7 @@ export async function startRpzPrimary(
 ): Promise<RpzPrimary | undefined> {
   if (cfg.port === undefined) return undefined;
   const zone = new RpzZone(cfg.zone, sync, JOURNAL_LIMITS);
-  const metrics = new XfrMetrics(registry, zone, (started) => sync.stalenessMs(Date.now(), started));
+  const metrics = new XfrMetrics(registry, zone, () => sync.stalenessMs());
   const server = new XfrServer({
     zone, origin: cfg.zone, originWireLength: nameToWire(cfg.zone).length,
     keys: cfg.keys, access: cfg.allow, replay: new ReplayGuard(), metrics, log, refusalLog: new RefusalLogLimiter(),
@@ -49,14 +49,13 @@ export async function startRpzPrimary(
     throw err;
   }
   log.info({ port, zone: cfg.zone, serial: zone.serial, notify: cfg.notify.map((t) => `${t.host}:${t.port}`), keys: [...cfg.keys.keys()], allow: cfg.allow.entries }, 'RPZ primary listening');
-  const started = Date.now();
   return {
     port,
     zone,
     status: () => ({
       serial: zone.serial ?? null,
       rules: zone.ruleCount,
-      staleSeconds: Math.round(sync.stalenessMs(Date.now(), started) / 1000),
+      staleSeconds: Math.round(sync.stalenessMs() / 1000),
       journalVersions: zone.journal.size,
     }),
     async close() {

@@ -29,7 +29,7 @@ export interface XfrContext {
 }
 
 /** A refusal's warn line, through the limiter when the context has one. */
-function warnRefusal(ctx: XfrContext, key: string, fields: Record<string, unknown>, msg: string): void {
+export function warnRefusal(ctx: XfrContext, key: string, fields: Record<string, unknown>, msg: string): void {
   if (!ctx.refusalLog) { ctx.log.warn(fields, msg); return; }
   const a = ctx.refusalLog.admit(key);
   if (!a.log) return;

@@ -11,8 +11,7 @@ export class XfrMetrics {
   readonly duration: Histogram<'kind'>;
   readonly notifies: Counter<'result'>;
 
-  constructor(registry: Registry, zone: RpzZone, stalenessMs: (started: number) => number) {
-    const started = Date.now();
+  constructor(registry: Registry, zone: RpzZone, stalenessMs: () => number) {
     this.transfers = new Counter({
       name: 'rpz_xfr_transfers_total', help: 'RPZ zone transfers and SOA queries answered, by kind and result',
       labelNames: ['kind', 'result'] as const, registers: [registry],
@@ -41,7 +40,7 @@ export class XfrMetrics {
     new Gauge({
       name: 'rpz_zone_stale_seconds',
       help: 'Seconds the zone served may be behind the register: 0 while the gateway\'s long-poll waits within its time, else since the register last answered (since start when never)',
-      registers: [registry], collect() { this.set(stalenessMs(started) / 1000); },
+      registers: [registry], collect() { this.set(stalenessMs() / 1000); },
     });
     new Gauge({
       name: 'rpz_journal_versions', help: 'Versions the IXFR journal can answer from', registers: [registry],

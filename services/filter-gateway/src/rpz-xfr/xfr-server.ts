@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { answerXfrQuery, type XfrContext } from './xfr-answer.js';
+import { answerXfrQuery, warnRefusal, type XfrContext } from './xfr-answer.js';
 import { listenOn } from '../util/listen.js';
 
 export interface XfrListenerLimits {
@@ -43,8 +43,7 @@ export class XfrServer {
     this.#tcp.on('drop', (d) => {
       this.ctx.metrics.refused.inc({ reason: 'total_cap' });
       const remote = d?.remoteAddress ?? '';
-      const admitted = this.ctx.refusalLog ? this.ctx.refusalLog.admit(`${remote}|total_cap`) : { log: true as const };
-      if (admitted.log) this.log.warn({ remote, max: limits.maxConnections }, 'RPZ primary: connection limit reached; closing new connection');
+      warnRefusal(this.ctx, `${remote}|total_cap`, { remote, max: limits.maxConnections }, 'RPZ primary: connection limit reached; closing new connection');
     });
   }
 

@@ -48,6 +48,8 @@ export class SyncEngine {
   lastContact = 0;
   /** Epoch ms the long-poll now waiting was sent; 0 when none is. */
   #pollSentAt = 0;
+  /** Staleness counts from here until the register first answers. */
+  readonly #createdAt = Date.now();
   state: SyncState = 'starting';
   /** Version the snapshot file holds, and what came after it (for workers that start late). */
   fileVersion = -1;
@@ -178,11 +180,12 @@ export class SyncEngine {
    * the register's promise to answer at the first change, so the rules are current (0); past
    * its wait (a register gone silent) or between attempts, the time since the last answer.
    * Measured from the last answer alone, a healthy gateway read up to the wait (30 s) stale.
+   * Before any answer, the time since this engine was made.
    */
-  stalenessMs(now = Date.now(), startedAt = now): number {
+  stalenessMs(now = Date.now()): number {
     const overrun = (this.opts.waitSeconds + 5) * 1000;
     if (this.state === 'connected' && this.#pollSentAt > 0 && now - this.#pollSentAt <= overrun) return 0;
-    return now - (this.lastContact || startedAt);
+    return now - (this.lastContact || this.#createdAt);
   }
 
   #contact(): void {

@@ -51,23 +51,29 @@ function requestLineTooLong(packet: unknown): boolean {
 const MAX_REQUEST_LINE = 8 * 1024;
 
 /**
- * Renders a refusal as a web page for a browser; set by the web pages once they are registered
- * (they own the templates and assets), and consulted first by `frameworkErrorHandler`.
- * Returns false when the request is not a browser's navigation to a page.
+ * Renders a refusal as a web page for a browser; returns false when the request is not a
+ * browser's navigation to a page.
  */
 export type BrowserErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, details: { field: string; message: string }[]) => boolean;
 
-export const browserErrorPages: { page?: BrowserErrorPage } = {};
+/**
+ * One app's web pages, filled in once they are registered (they own the templates and assets);
+ * Fastify takes `frameworkErrors` when the app is made, before any plugin, hence the slot.
+ */
+export interface BrowserErrorSlot { page?: BrowserErrorPage }
 
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const [kind, field, problem]: [ErrorKind, string, string] =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['URI_TOO_LONG', 'path', 'a path segment is too long']
-    : error.code === 'FST_ERR_BAD_URL' ? ['VALIDATION', 'path', 'is not a valid URL path (broken percent-encoding)']
-    : ['VALIDATION', 'request', error.message];
-  const { code, status } = ERROR_CATALOGUE[kind];
-  const message = `${field}: ${problem}`;
-  const details = [{ field, message: problem }];
-  // A browser that followed a damaged link to a page gets a page, as for any other bad input.
-  if (browserErrorPages.page?.(request, reply, status, message, details)) return;
-  void reply.status(status).send({ error: { code, message, details } });
+/** Fastify's `frameworkErrors` for an app whose web pages, once registered, fill `slot`. */
+export function frameworkErrorHandler(slot: BrowserErrorSlot) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const [kind, field, problem]: [ErrorKind, string, string] =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ['URI_TOO_LONG', 'path', 'a path segment is too long']
+      : error.code === 'FST_ERR_BAD_URL' ? ['VALIDATION', 'path', 'is not a valid URL path (broken percent-encoding)']
+      : ['VALIDATION', 'request', error.message];
+    const { code, status } = ERROR_CATALOGUE[kind];
+    const message = `${field}: ${problem}`;
+    const details = [{ field, message: problem }];
+    // A browser that followed a damaged link to a page gets a page, as for any other bad input.
+    if (slot.page?.(request, reply, status, message, details)) return;
+    void reply.status(status).send({ error: { code, message, details } });
+  };
 }

@@ -5,7 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ActiveRules } from '../domain/active-rules.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { ERROR_CATALOGUE, RegisterError, type FieldIssue } from '../errors/error-catalogue.js';
-import { browserErrorPages } from '../errors/client-errors.js';
+import type { BrowserErrorSlot } from '../errors/client-errors.js';
 import { AssetStore } from './asset-store.js';
 import { DecisionDetailsCache } from './data/entry-view.js';
 import { StatsCache } from './data/stats-view.js';
@@ -27,6 +27,8 @@ export interface WebOptions {
   activeRules?: ActiveRules | undefined;
   /** the newest log head this process knows (cached statistics are rebuilt when it moves) */
   logHead: () => number;
+  /** Where refusals before routing (answered by the app's frameworkErrors) find these pages. */
+  browserErrors?: BrowserErrorSlot;
 }
 
 export const WEB_ASSETS = ['site.css', 'verify-log.js', 'typeahead.js', 'favicon.svg'] as const;
@@ -73,7 +75,7 @@ export const webPages: FastifyPluginAsyncZod<WebOptions> = async (app, opts) => 
   app.setErrorHandler((err: FastifyError, request, reply) => pageForError(err, request, reply, assets));
   // Refusals before routing (a broken percent-encoding in /log/%ff) reach no scope's error
   // handler; for a browser on one of the pages' paths they are pages too.
-  browserErrorPages.page = (request, reply, status, message, details) => {
+  if (opts.browserErrors) opts.browserErrors.page = (request, reply, status, message, details) => {
     if (!wantsHtml(request.headers.accept) || !isPagePath(request.url)) return false;
     sendErrorPage(request, reply, assets, status, message, details);
     return true;
