@@ -44,18 +44,27 @@ export class RpzSubscription {
     this.basis = (await this.api('POST', '/v1/legal-bases', this.reg.tokens.operator, courtRuling)).body.id;
     await this.decide('restrict', o.initial);
     this.upstreamPort = await this.upstream.start();
-    this.xfrPort = await freePort();
-    this.metricsPort = await freePort();
     const notify = o.notifyPorts.map((p) => `127.0.0.1:${p}${o.signNotify ? `@${GOOD_KEY.name}` : ''}`).join(',');
-    this.gateway = startChild('services/filter-gateway/src/main.ts', {
-      REGISTER_URL: registerUrl, ISP_TOKEN: this.reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: join(this.dir, 'gateway'),
-      DNS_PORT: String(await freePort()), DOH_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(this.metricsPort),
-      SNI_PORT: String(await freePort()), QUIC_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), UPSTREAMS: `127.0.0.1:${this.upstreamPort}`,
-      RPZ_XFR_PORT: String(this.xfrPort), RPZ_ZONE, RPZ_TSIG_KEYS: `${GOOD_KEY.name}:${GOOD_KEY.secret}`, RPZ_NOTIFY: notify,
-      ...(o.xfrAllow !== undefined ? { RPZ_XFR_ALLOW: o.xfrAllow } : {}),
-      SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'info',
-    });
-    await waitForOk(`http://127.0.0.1:${this.metricsPort}/readyz`, this.gateway, 60_000);
+    // A port freePort found free can be taken by another test file before the gateway binds it:
+    // then the gateway exits with EADDRINUSE, and it starts again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      this.xfrPort = await freePort();
+      this.metricsPort = await freePort();
+      this.gateway = startChild('services/filter-gateway/src/main.ts', {
+        REGISTER_URL: registerUrl, ISP_TOKEN: this.reg.tokens.isp, GATEWAY_WORKERS: '1', GATEWAY_DATA_DIR: join(this.dir, 'gateway'),
+        DNS_PORT: String(await freePort()), DOH_PORT: String(await freePort()), GATEWAY_METRICS_PORT: String(this.metricsPort),
+        SNI_PORT: String(await freePort()), QUIC_PORT: String(await freePort()), BLOCKPAGE_PORT: String(await freePort()), UPSTREAMS: `127.0.0.1:${this.upstreamPort}`,
+        RPZ_XFR_PORT: String(this.xfrPort), RPZ_ZONE, RPZ_TSIG_KEYS: `${GOOD_KEY.name}:${GOOD_KEY.secret}`, RPZ_NOTIFY: notify,
+        ...(o.xfrAllow !== undefined ? { RPZ_XFR_ALLOW: o.xfrAllow } : {}),
+        SYNC_WAIT_SECONDS: '20', LOG_LEVEL: 'info',
+      });
+      try {
+        await waitForOk(`http://127.0.0.1:${this.metricsPort}/readyz`, this.gateway, 60_000);
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !this.gateway.output().includes('EADDRINUSE')) throw err;
+      }
+    }
   }
 
   secondaryOptions(port: number, key?: TsigSecret): SecondaryOptions {
